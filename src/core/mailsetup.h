@@ -16,3 +16,5 @@
 #include "ms-credentials.h"
 #include "ms-prober.h"
 #include "ms-session.h"
+#include "ms-sasl.h"
+#include "ms-transcript.h"

@@ -443,7 +443,7 @@ def imap_cases():
              'ClientHello, before the ServerHello', 'starttls', 'starttls-injection',
              steps={'starttls': starttls_with_injection(inject, 'after-client-hello')}),
         case(imap, 'starttls-preauth', '* PREAUTH greeting on a connection that must upgrade',
-             'starttls', 'starttls-unavailable', [never_sent('STARTTLS')],
+             'starttls', 'starttls-unavailable',
              greeting=b'* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] Logged in as tester\r\n'),
         case(imap, 'starttls-not-advertised', 'no STARTTLS capability (AUTH=PLAIN offered in '
              'cleartext): starttls-unavailable', 'starttls', 'starttls-unavailable',
@@ -744,8 +744,10 @@ class Run:
 def secret_forms(case):
     """Byte strings that must never appear where the password is not protected."""
     password = case.password.encode('utf-8')
+    quoted = b'"' + password.replace(b'\\', b'\\\\').replace(b'"', b'\\"') + b'"'
     forms = {'password': password,
-             'base64(password)': base64.b64encode(password).rstrip(b'=')}
+             'base64(password)': base64.b64encode(password).rstrip(b'='),
+             'IMAP-quoted password': quoted}
     if case.user:
         for user in {case.user, case.user.split('@')[0]}:
             plain = b'\0' + user.encode('utf-8') + b'\0' + password
@@ -844,6 +846,11 @@ def evaluate(run):
         except json.JSONDecodeError as error:
             raise CheckFailed(f'stdout is not one JSON object: {error}') from None
         expect(isinstance(run.json, dict), 'stdout JSON is not an object')
+        try:    # \udcXX escapes would decode but are not Unicode text
+            json.dumps(run.json, ensure_ascii=False).encode('utf-8')
+        except UnicodeEncodeError as error:
+            raise CheckFailed(f'JSON holds a string that is not valid Unicode: {error}') \
+                from None
     attempt(parse_json)
     if not isinstance(run.json, dict) or not run.json:
         run.json = {}
@@ -865,6 +872,7 @@ def evaluate(run):
             missing = [k for k in JSON_KEYS if k not in run.json]
             expect(not missing, f'JSON lacks {missing}')
             expect(run.json.get('protocol') == case.protocol, 'JSON protocol differs')
+            expect(run.json.get('host') == case.host, 'JSON host differs')
             expect(run.json.get('port') == run.port, 'JSON port differs')
             expect(run.json.get('security') == case.security, 'JSON security differs')
             for key in ('capabilities', 'auth_mechanisms', 'transcript'):

@@ -499,6 +499,7 @@ _ms_session_send_secret (MsSession  *self,
     {
       ms_transcript_add_note (self->transcript,
                               "refusing to send credentials outside trusted TLS");
+      g_clear_pointer (&self->auth_used, g_free);
       return _ms_session_finish (self, MS_DIAGNOSIS_STARTTLS_UNAVAILABLE, NULL, 0);
     }
   return queue_output (self, line, transcript_text, TRUE);
