@@ -18,3 +18,4 @@
 #include "ms-session.h"
 #include "ms-sasl.h"
 #include "ms-transcript.h"
+#include "ms-export-report.h"
