@@ -25,6 +25,8 @@ main (int    argc,
   textdomain (GETTEXT_PACKAGE);
 
   g_set_prgname ("mail-setup-cli");
+  /* Standard output carries results (and JSON): every log message goes to standard error. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   if (argc >= 2 && (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "-V")))
     {

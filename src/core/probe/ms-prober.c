@@ -722,6 +722,8 @@ ms_prober_check_async (MsProber           *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ms_prober_check_async);
+  /* A cancelled check is a result too (MS_DIAGNOSIS_CANCELLED), with what was learnt so far. */
+  g_task_set_check_cancellable (task, FALSE);
 
   data = g_new0 (CheckData, 1);
   data->server = ms_server_config_copy (server);
@@ -754,7 +756,8 @@ ms_prober_check_async (MsProber           *self,
  * ms_prober_check_finish:
  * @self: a prober
  * @result: the result given to the callback
- * @error: return location for an error (there is none: every failure is a diagnosis)
+ * @error: return location for an error (there is none: every failure is a diagnosis, and
+ *   cancelling gives a result with %MS_DIAGNOSIS_CANCELLED)
  *
  * Returns: (transfer full): the outcome of the check
  */
