@@ -494,8 +494,51 @@ test_cli_account_keeps_password_secret (void)
       ==, "PLAIN");
 }
 
+/* The account's saved pins are used: no CA file, both servers trusted by fingerprint. */
+static void
+test_cli_account_uses_saved_pins (void)
+{
+  const MsTestbedUser *alice = ms_testbed_get_user (testbed, MS_TESTBED_USER_FULL_ADDRESS);
+  g_autofree char *incoming = g_strdup_printf (
+    "imap:tls:127.0.0.1:%u", ms_testbed_get_port (testbed, MS_TESTBED_IMAP_TLS));
+  g_autofree char *outgoing = g_strdup_printf (
+    "smtp:starttls:127.0.0.1:%u", ms_testbed_get_port (testbed, MS_TESTBED_SMTP_STARTTLS));
+  g_autofree char *fingerprint = testbed_fingerprint ();
+  g_autofree char *stdin_text = g_strconcat (alice->password, "\n", NULL);
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) add = NULL;
+  g_autoptr (GSubprocess) test = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *out = NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+
+  add = g_subprocess_launcher_spawn (
+    launcher, &error, g_getenv ("MAIL_SETUP_CLI"), "accounts", "add", "--name", "Alice",
+    "--address", alice->address, "--incoming", incoming, "--outgoing", outgoing,
+    "--incoming-pin", fingerprint, "--outgoing-pin", fingerprint, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (add, NULL, NULL, &id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (add), ==, 0);
+  g_strchomp (id);
+
+  test = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MAIL_SETUP_CLI"), "test",
+                                      "--account", id, "--password-stdin", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (test, stdin_text, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (test), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "✓ IMAP"));
+  g_assert_nonnull (strstr (out, "\n✓ SMTP"));
+}
+
 int
-main (int argc, char **argv)
+main (int    argc,
+      char **argv)
 {
   g_autoptr (GError) error = NULL;
   int status;
@@ -543,6 +586,7 @@ main (int argc, char **argv)
   g_test_add_func ("/prober/cancel-closes-at-once", test_cancel_closes_at_once);
   g_test_add_func ("/prober/cli/account-keeps-password-secret",
                    test_cli_account_keeps_password_secret);
+  g_test_add_func ("/prober/cli/account-uses-saved-pins", test_cli_account_uses_saved_pins);
 
   status = g_test_run ();
 

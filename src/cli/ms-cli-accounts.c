@@ -28,6 +28,7 @@ parse_server (const char *command,
               const char *option,
               const char *spec,
               const char *user,
+              const char *pin,
               const char *default_user,
               gboolean    incoming,
               int        *out_exit_code)
@@ -73,6 +74,12 @@ parse_server (const char *command,
     }
   ms_server_config_set_username (server, user != NULL ? user : default_user);
 
+  if (pin != NULL && !ms_server_config_set_pin (server, pin, &error))
+    {
+      *out_exit_code = ms_cli_usage_error (command, "%s-pin: %s", option, error->message);
+      return NULL;
+    }
+
   if (ms_server_config_get_security (server) == MS_SECURITY_NONE)
     fprintf (stderr,
              _("%s: warning: %s has no encryption; Mail Setup will never send a password to "
@@ -104,6 +111,8 @@ accounts_add (int    argc,
   g_autofree char *incoming_user = NULL;
   g_autofree char *outgoing_spec = NULL;
   g_autofree char *outgoing_user = NULL;
+  g_autofree char *incoming_pin = NULL;
+  g_autofree char *outgoing_pin = NULL;
   g_autofree char *path = NULL;
   gboolean json = FALSE;
   const char *command = g_get_prgname ();
@@ -122,6 +131,12 @@ accounts_add (int    argc,
       N_("smtp:SECURITY:HOST:PORT") },
     { "outgoing-user", 0, 0, G_OPTION_ARG_STRING, &outgoing_user,
       N_("The user name on the outgoing server (default: the address)"), N_("USER") },
+    { "incoming-pin", 0, 0, G_OPTION_ARG_STRING, &incoming_pin,
+      N_("Trust exactly the incoming server’s certificate with this SHA-256 fingerprint"),
+      N_("sha256:HEX") },
+    { "outgoing-pin", 0, 0, G_OPTION_ARG_STRING, &outgoing_pin,
+      N_("Trust exactly the outgoing server’s certificate with this SHA-256 fingerprint"),
+      N_("sha256:HEX") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print {\"id\": …} as JSON"), NULL },
     { NULL }
   };
@@ -145,12 +160,12 @@ accounts_add (int    argc,
   if (address == NULL)
     return ms_cli_usage_error (command, "--address: %s", error->message);
 
-  incoming = parse_server (command, "--incoming", incoming_spec, incoming_user, address->address,
-                           TRUE, &exit_code);
+  incoming = parse_server (command, "--incoming", incoming_spec, incoming_user, incoming_pin,
+                           address->address, TRUE, &exit_code);
   if (incoming == NULL)
     return exit_code;
-  outgoing = parse_server (command, "--outgoing", outgoing_spec, outgoing_user, address->address,
-                           FALSE, &exit_code);
+  outgoing = parse_server (command, "--outgoing", outgoing_spec, outgoing_user, outgoing_pin,
+                           address->address, FALSE, &exit_code);
   if (outgoing == NULL)
     return exit_code;
 
