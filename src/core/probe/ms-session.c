@@ -178,9 +178,12 @@ take_line (MsSession *self,
            gsize     *out_length,
            gsize     *out_consumed)
 {
-  guint8 *newline = memchr (self->input->data, '\n', self->input->len);
+  guint8 *newline;
   gsize length;
 
+  if (self->input->len == 0)
+    return FALSE;
+  newline = memchr (self->input->data, '\n', self->input->len);
   if (newline == NULL)
     return FALSE;
 
