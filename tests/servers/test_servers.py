@@ -316,7 +316,10 @@ def main():
     parser.add_argument('--protocol', action='append', choices=['imap', 'pop3', 'smtp'],
                         default=[], help='run only this protocol\'s cases (repeatable)')
     parser.add_argument('--list', action='store_true', help='list the cases and exit')
-    parser.add_argument('--jobs', type=int, default=8, help='cases run at once (default 8)')
+    default_jobs = int(os.environ.get('MS_SERVERS_JOBS', min(8, 2 * (os.cpu_count() or 1))))
+    parser.add_argument('--jobs', type=int, default=default_jobs,
+                        help='cases run at once (default: MS_SERVERS_JOBS, or twice the CPUs, '
+                             'at most 8)')
     parser.add_argument('--verbose', action='store_true',
                         help='print diagnostics for passing cases too')
     parser.add_argument('--serve', metavar='NAME', help='only run NAME\'s server, print its port')
