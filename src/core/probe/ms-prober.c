@@ -64,6 +64,8 @@ typedef struct
   gboolean            step_timed_out;
 
   /* the whole check */
+  GTask              *task; /* unowned: the task owns this */
+  gboolean            abandoned;
   GCancellable       *caller_cancellable;
   gulong              caller_cancelled_id;
   gboolean            caller_cancelled;
@@ -99,8 +101,12 @@ static void
 close_connection (CheckData *data)
 {
   /* Closing the socket itself never blocks (no TLS close_notify round trip) and leaves no
-   * descriptor behind, whatever state the streams on top are in. */
-  if (data->connection != NULL)
+   * descriptor behind, whatever state the streams on top are in. An abandoned operation may
+   * still be using the descriptor in another thread (a TLS handshake): then the connection is
+   * only shut down, which ends it at once, and the descriptor goes with the last reference. */
+  if (data->connection != NULL && data->abandoned)
+    g_socket_shutdown (g_socket_connection_get_socket (data->connection), TRUE, TRUE, NULL);
+  else if (data->connection != NULL)
     g_socket_close (g_socket_connection_get_socket (data->connection), NULL);
   g_clear_object (&data->stream);
   g_clear_object (&data->sniffer);
@@ -155,6 +161,23 @@ static void run (GTask          *task,
                  MsSessionAction action);
 static void start_attempt (GTask *task);
 
+/* A timeout or a cancel ends the check now, not when the operation under way notices: a TLS
+ * handshake runs in a thread that only sees the cancellable between its steps. The pending
+ * operation's callback comes later and finds the attempt abandoned. */
+static void
+abandon (CheckData  *data,
+         MsDiagnosis diagnosis)
+{
+  if (data->abandoned || data->session == NULL || ms_session_is_done (data->session))
+    return;
+
+  data->abandoned = TRUE;
+  g_cancellable_cancel (data->cancellable);
+  run (data->task, ms_session_fail (data->session, diagnosis,
+                                    diagnosis == MS_DIAGNOSIS_CANCELLED ? "cancelled"
+                                                                        : "timed out"));
+}
+
 static gboolean
 on_step_timeout (gpointer user_data)
 {
@@ -162,7 +185,7 @@ on_step_timeout (gpointer user_data)
 
   data->step_timed_out = TRUE;
   g_clear_pointer (&data->step_timer, g_source_unref);
-  g_cancellable_cancel (data->cancellable);
+  abandon (data, MS_DIAGNOSIS_TIMEOUT);
   return G_SOURCE_REMOVE;
 }
 
@@ -185,20 +208,31 @@ on_total_timeout (gpointer user_data)
 
   data->total_timed_out = TRUE;
   g_clear_pointer (&data->total_timer, g_source_unref);
-  if (data->cancellable != NULL)
-    g_cancellable_cancel (data->cancellable);
+  abandon (data, MS_DIAGNOSIS_TIMEOUT);
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+abandon_cancelled (gpointer user_data)
+{
+  CheckData *data = g_task_get_task_data (user_data);
+
+  abandon (data, MS_DIAGNOSIS_CANCELLED);
+  return G_SOURCE_REMOVE;
+}
+
+/* May run in any thread: the check itself is ended in its own main context. */
 static void
 on_caller_cancelled (GCancellable *cancellable,
                      gpointer      user_data)
 {
   CheckData *data = user_data;
+  g_autoptr (GSource) idle = g_idle_source_new ();
 
   data->caller_cancelled = TRUE;
-  if (data->cancellable != NULL)
-    g_cancellable_cancel (data->cancellable);
+  g_source_set_priority (idle, G_PRIORITY_HIGH);
+  g_source_set_callback (idle, abandon_cancelled, g_object_ref (data->task), g_object_unref);
+  g_source_attach (idle, g_task_get_context (data->task));
 }
 
 static const char *
@@ -375,7 +409,7 @@ on_read (GObject      *source,
   gssize n;
 
   n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-  if (data->session == NULL)
+  if (data->abandoned)
     return;
   destroy_source (&data->step_timer);
 
@@ -408,7 +442,8 @@ on_written (GObject      *source,
   CheckData *data = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
 
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error) &&
+      !data->abandoned)
     {
       MsDiagnosis diagnosis = diagnose_io_error (data, error);
 
@@ -419,6 +454,9 @@ on_written (GObject      *source,
         fail (task, diagnosis, error);
       return;
     }
+
+  if (data->abandoned)
+    return;
 
   /* Go on with what may already be buffered before reading more. */
   run (task, ms_session_receive (data->session, NULL, 0));
@@ -459,7 +497,7 @@ on_handshake (GObject      *source,
   g_autoptr (GError) error = NULL;
   gboolean implicit = ms_server_config_get_security (data->server) == MS_SECURITY_TLS;
 
-  if (!g_tls_connection_handshake_finish (tls, result, &error) && data->session != NULL)
+  if (!g_tls_connection_handshake_finish (tls, result, &error) && !data->abandoned)
     {
       guint8 first[1];
 
@@ -487,7 +525,7 @@ on_handshake (GObject      *source,
       fail (task, MS_DIAGNOSIS_TLS_HANDSHAKE_FAILED, error);
       return;
     }
-  if (data->session == NULL)
+  if (data->abandoned)
     return;
 
   destroy_source (&data->step_timer);
@@ -626,7 +664,7 @@ on_connected (GObject      *source,
   GSocketConnection *connection;
 
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
-  if (data->session == NULL)
+  if (data->abandoned)
     {
       g_clear_object (&connection);
       return;
@@ -726,6 +764,7 @@ ms_prober_check_async (MsProber           *self,
   g_task_set_check_cancellable (task, FALSE);
 
   data = g_new0 (CheckData, 1);
+  data->task = task;
   data->server = ms_server_config_copy (server);
   data->credentials = credentials ? ms_credentials_ref (credentials) : NULL;
   data->flags = flags;
