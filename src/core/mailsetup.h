@@ -19,3 +19,7 @@
 #include "ms-sasl.h"
 #include "ms-transcript.h"
 #include "ms-export-report.h"
+#include "ms-autoconfig.h"
+#include "ms-autoconfig-writer.h"
+#include "ms-keyring.h"
+#include "ms-evolution.h"

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  * @MS_ERROR_INVALID_ACCOUNT: an account (or its file) is incomplete or malformed
  * @MS_ERROR_ACCOUNT_NOT_FOUND: no account with that id or file exists
  * @MS_ERROR_ACCOUNT_EXISTS: an account for that address exists already
+ * @MS_ERROR_INVALID_AUTOCONFIG: an autoconfig file is malformed, hostile, over a limit or has
+ *   no usable server
  *
  * Errors in the %MS_ERROR domain. Every message is translated and meant for the user.
  */
@@ -24,6 +26,7 @@ typedef enum
   MS_ERROR_INVALID_ACCOUNT = 3,
   MS_ERROR_ACCOUNT_NOT_FOUND = 4,
   MS_ERROR_ACCOUNT_EXISTS = 5,
+  MS_ERROR_INVALID_AUTOCONFIG = 6,
 } MsError;
 
 GQuark ms_error_quark (void);

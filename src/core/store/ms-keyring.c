@@ -112,8 +112,10 @@ account_attributes (MsAccount      *account,
   g_hash_table_insert (attributes, (gpointer) "account", g_strdup (ms_account_get_id (account)));
   if (server != NULL)
     {
+      MsProtocol protocol = ms_server_config_get_protocol (server);
+
       g_hash_table_insert (attributes, (gpointer) "protocol",
-                           g_strdup (ms_protocol_to_string (ms_server_config_get_protocol (server))));
+                           g_strdup (ms_protocol_to_string (protocol)));
       g_hash_table_insert (attributes, (gpointer) "host",
                            g_strdup (ms_server_config_get_host (server)));
       g_hash_table_insert (attributes, (gpointer) "user",
@@ -185,8 +187,8 @@ keyring_error_new (GError          *error,
       return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                                   _("No keyring is available: no secret service (such as GNOME "
                                     "Keyring) answers in this session. Mail Setup never keeps "
-                                    "passwords anywhere else; start or unlock your keyring and "
-                                    "try again."));
+                                    "passwords anywhere else; start your keyring and try "
+                                    "again."));
     }
 
   /* A dismissed unlock prompt ends as a locked collection (store) or as a cancellation the

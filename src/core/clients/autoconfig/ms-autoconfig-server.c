@@ -238,9 +238,9 @@ ms_autoconfig_expand (const char *template_text,
 }
 
 /* Takes ownership of both. */
-MsAutoconfigServer *
-_ms_autoconfig_server_new (MsServerConfig *server_template,
-                           GArray         *auth)
+static MsAutoconfigServer *
+server_new (MsServerConfig *server_template,
+            GArray         *auth)
 {
   MsAutoconfigServer *self = g_new0 (MsAutoconfigServer, 1);
 
@@ -251,6 +251,132 @@ _ms_autoconfig_server_new (MsServerConfig *server_template,
   self->server_template = server_template;
   self->auth = auth;
   return self;
+}
+
+void
+_ms_autoconfig_server_builder_free (MsAutoconfigServerBuilder *builder)
+{
+  for (guint i = 0; i < MS_AUTOCONFIG_N_SERVER_VALUES; i++)
+    g_free (builder->values[i]);
+  g_free (builder->duplicate);
+  g_array_unref (builder->auth);
+  g_free (builder);
+}
+
+MsAutoconfigServerBuilder *
+_ms_autoconfig_server_builder_new (MsProtocol protocol)
+{
+  MsAutoconfigServerBuilder *builder = g_new0 (MsAutoconfigServerBuilder, 1);
+
+  builder->protocol = protocol;
+  builder->auth = g_array_new (FALSE, FALSE, sizeof (MsAutoconfigAuth));
+  return builder;
+}
+
+static gboolean
+has_control_characters (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
+/* Checks a finished <incomingServer> or <outgoingServer>. Returns NULL with the reason in
+ * @problem when it is unusable. */
+MsAutoconfigServer *
+_ms_autoconfig_server_builder_finish (MsAutoconfigServerBuilder *builder,
+                                      char                     **problem)
+{
+  g_autoptr (MsServerConfig) server_template = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *host = NULL;
+  const char *hostname = builder->values[MS_AUTOCONFIG_SERVER_HOSTNAME];
+  const char *port_text = builder->values[MS_AUTOCONFIG_SERVER_PORT];
+  const char *socket_type = builder->values[MS_AUTOCONFIG_SERVER_SOCKET_TYPE];
+  const char *username = builder->values[MS_AUTOCONFIG_SERVER_USERNAME];
+  MsSecurity security;
+  guint64 port;
+
+  if (builder->duplicate != NULL)
+    {
+      g_autofree char *quoted = _ms_autoconfig_quote (builder->duplicate);
+
+      *problem = g_strdup_printf (_("it has more than one <%s>"), quoted);
+      return NULL;
+    }
+  if (hostname == NULL || *hostname == '\0')
+    {
+      *problem = g_strdup (_("its <hostname> is missing"));
+      return NULL;
+    }
+  if (port_text == NULL || *port_text == '\0')
+    {
+      *problem = g_strdup (_("its <port> is missing"));
+      return NULL;
+    }
+  if (socket_type == NULL || *socket_type == '\0')
+    {
+      *problem = g_strdup (_("its <socketType> is missing"));
+      return NULL;
+    }
+
+  /* A host name may hold %EMAILDOMAIN% (hosting providers: mail.%EMAILDOMAIN%): it is checked
+   * as it will be once expanded, and kept as a template. */
+  if (strchr (hostname, '%') != NULL)
+    {
+      g_autoptr (MsAddress) sample = ms_address_parse ("user@example.com", NULL);
+      g_autofree char *expanded = _ms_autoconfig_expand_address (hostname, sample);
+      g_autofree char *checked = ms_hostname_normalize (expanded, MS_HOSTNAME_NONE, &local_error);
+
+      if (checked == NULL)
+        {
+          *problem = g_strdup (local_error->message);
+          return NULL;
+        }
+      host = g_strdup (hostname);
+    }
+  else
+    {
+      host = ms_hostname_normalize (hostname, MS_HOSTNAME_NONE, &local_error);
+      if (host == NULL)
+        {
+          *problem = g_strdup (local_error->message);
+          return NULL;
+        }
+    }
+
+  if (!g_ascii_string_to_unsigned (port_text, 10, 1, G_MAXUINT16, &port, NULL))
+    {
+      g_autofree char *quoted = _ms_autoconfig_quote (port_text);
+
+      *problem = g_strdup_printf (_("“%s” is not a port number from 1 to 65535"), quoted);
+      return NULL;
+    }
+
+  if (!_ms_autoconfig_security_from_socket_type (socket_type, &security))
+    {
+      g_autofree char *quoted = _ms_autoconfig_quote (socket_type);
+
+      *problem = g_strdup_printf (_("“%s” is not a socket type; it must be SSL, STARTTLS or "
+                                    "plain, written exactly so"),
+                                  quoted);
+      return NULL;
+    }
+
+  /* The user name goes into login commands: a line break in it could smuggle commands. */
+  if (username != NULL && has_control_characters (username))
+    {
+      *problem = g_strdup (_("its <username> contains a control character"));
+      return NULL;
+    }
+
+  server_template = ms_server_config_new (builder->protocol, host, (guint16) port, security);
+  ms_server_config_set_username (server_template,
+                                 username != NULL && *username != '\0' ? username : NULL);
+
+  return server_new (g_steal_pointer (&server_template),
+                                    g_array_ref (builder->auth));
 }
 
 MsAutoconfigServer *

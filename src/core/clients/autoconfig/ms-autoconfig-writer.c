@@ -67,12 +67,24 @@ username_template (MsServerConfig  *server,
   if (strcmp (username, address->local_part) == 0)
     return g_strdup ("%EMAILLOCALPART%");
 
+  if (!g_utf8_validate (username, -1, NULL))
+    {
+      invalid_account (error, _("The user name is not valid text (UTF-8)"));
+      return NULL;
+    }
   for (const char *p = username; *p != '\0'; p = g_utf8_next_char (p))
     if (g_unichar_iscntrl (g_utf8_get_char (p)))
       {
         invalid_account (error, _("The user name contains a control character"));
         return NULL;
       }
+
+  /* Readers trim values: such a name would not read back as it is. */
+  if (g_ascii_isspace (username[0]) || g_ascii_isspace (username[strlen (username) - 1]))
+    {
+      invalid_account (error, _("The user name begins or ends with a space"));
+      return NULL;
+    }
 
   /* The format has no way to write a literal placeholder. */
   if (strstr (username, "%EMAIL") != NULL)

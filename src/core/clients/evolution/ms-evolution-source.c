@@ -174,7 +174,7 @@ ms_evolution_source_parse (const char *uid,
   self->groups =
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
 
-  if (length > MS_EVOLUTION_SOURCE_MAX_SIZE)
+  if (length == 0 || length > MS_EVOLUTION_SOURCE_MAX_SIZE)
     return self;
 
   end = data + length;

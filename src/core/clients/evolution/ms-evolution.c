@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "ms-account.h"
-#include "ms-error.h"
 #include "ms-evolution-source.h"
 #include "ms-keyring.h"
 #include "ms-server-config.h"
@@ -52,9 +51,7 @@
 
 #define SOURCES_SUFFIX ".source"
 
-/* The values Evolution's assistant writes: the IMAP provider's option defaults
- * (camel-imapx-provider.c) and a POP3 account that leaves mail on the server, so that other
- * devices still see it. */
+/* How often Evolution looks for new mail, as its account editor proposes. */
 #define REFRESH_INTERVAL_MINUTES 10
 
 static const SecretSchema evolution_schema = {
@@ -317,6 +314,9 @@ account_contents (ExportData *data)
 
   add_authentication (out, data, data->incoming);
 
+  /* The IMAP provider's option defaults (camel-imapx-provider.c), which Evolution's assistant
+   * writes too; a POP3 account leaves the mail on the server, so that other devices still see
+   * it. */
   if (imap)
     {
       begin_group (out, "Imapx Backend");
@@ -766,7 +766,9 @@ write_files (GTask *task)
   ExportData *data = g_task_get_task_data (task);
   g_autoptr (GTask) write_task = NULL;
 
-  write_task = g_task_new (NULL, g_task_get_cancellable (task), on_written, task);
+  /* Once the passwords are stored, the files are written whole: a cancellation now would leave
+   * either nothing or everything, and it is too late for nothing. */
+  write_task = g_task_new (NULL, NULL, on_written, task);
   g_task_set_source_tag (write_task, write_files);
   g_task_set_task_data (write_task, data, NULL);
   g_task_run_in_thread (write_task, write_thread);
@@ -907,6 +909,9 @@ ms_evolution_export_async (MsAccount          *account,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, ms_evolution_export_async);
+  /* Cancelling stops the export only up to the point where it starts writing (see
+   * write_files()); what it then wrote is reported, not hidden behind "cancelled". */
+  g_task_set_check_cancellable (task, FALSE);
 
   if (!ms_account_validate (account, &error))
     {
