@@ -13,6 +13,8 @@
 static const MsCliCommand commands[] = {
   { "accounts", N_("Add, list, show and remove Mail Setup’s accounts"), ms_cli_accounts },
   { "test", N_("Check a server, or both servers of an account"), ms_cli_test },
+  { "export", N_("Write an account into Thunderbird, Evolution or an autoconfig file"),
+    ms_cli_export },
 };
 
 int

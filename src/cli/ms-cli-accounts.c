@@ -8,6 +8,7 @@
 #include "ms-cli.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static gboolean
 check_no_arguments (const char *command,
@@ -94,6 +95,52 @@ parse_server (const char *command,
   return g_steal_pointer (&server);
 }
 
+typedef struct
+{
+  GMainLoop *loop;
+  guint      pending;
+  GError    *error;
+} StoreWait;
+
+static void
+on_password_stored (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  StoreWait *wait = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ms_keyring_store_finish (result, &error) && wait->error == NULL)
+    wait->error = g_steal_pointer (&error);
+  if (--wait->pending == 0)
+    g_main_loop_quit (wait->loop);
+}
+
+/* Both servers get the password: one item each, as the keyring shows them to a person. */
+static gboolean
+store_passwords (MsAccount  *account,
+                 const char *password,
+                 GError    **error)
+{
+  StoreWait wait = { 0 };
+
+  wait.loop = g_main_loop_new (NULL, FALSE);
+  wait.pending = 2;
+  ms_keyring_store_async (account, ms_account_get_incoming (account), password, NULL,
+                          on_password_stored, &wait);
+  ms_keyring_store_async (account, ms_account_get_outgoing (account), password, NULL,
+                          on_password_stored, &wait);
+  g_main_loop_run (wait.loop);
+  g_main_loop_unref (wait.loop);
+
+  if (wait.error != NULL)
+    {
+      g_propagate_error (error, wait.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 accounts_add (int    argc,
               char **argv)
@@ -114,6 +161,8 @@ accounts_add (int    argc,
   g_autofree char *incoming_pin = NULL;
   g_autofree char *outgoing_pin = NULL;
   g_autofree char *path = NULL;
+  char *password = NULL;
+  gboolean password_stdin = FALSE;
   gboolean json = FALSE;
   const char *command = g_get_prgname ();
   int exit_code = MS_CLI_EXIT_OK;
@@ -137,6 +186,9 @@ accounts_add (int    argc,
     { "outgoing-pin", 0, 0, G_OPTION_ARG_STRING, &outgoing_pin,
       N_("Trust exactly the outgoing server’s certificate with this SHA-256 fingerprint"),
       N_("sha256:HEX") },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
+      N_("Read the password from the first line of standard input and keep it in the keyring"),
+      NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print {\"id\": …} as JSON"), NULL },
     { NULL }
   };
@@ -169,10 +221,36 @@ accounts_add (int    argc,
   if (outgoing == NULL)
     return exit_code;
 
+  if (password_stdin)
+    {
+      password = ms_cli_read_password (command, &exit_code);
+      if (password == NULL)
+        return exit_code;
+    }
+
   account = ms_account_new (name, address->address, incoming, outgoing);
   store = ms_account_store_new (NULL);
   if (!ms_account_store_add (store, account, &error))
-    return ms_cli_error (command, -1, error);
+    {
+      if (password != NULL)
+        explicit_bzero (password, strlen (password));
+      g_free (password);
+      return ms_cli_error (command, -1, error);
+    }
+
+  if (password != NULL)
+    {
+      gboolean stored = store_passwords (account, password, &error);
+
+      explicit_bzero (password, strlen (password));
+      g_free (password);
+      if (!stored)
+        {
+          /* All or nothing: no account without the password the user asked us to keep. */
+          ms_account_store_remove (store, ms_account_get_id (account), NULL);
+          return ms_cli_error (command, MS_CLI_EXIT_FAILED, error);
+        }
+    }
 
   path = ms_account_store_get_path (store, ms_account_get_id (account));
   if (json)

@@ -10,9 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The longest password accepted on standard input. */
-#define MAX_PASSWORD_LENGTH 4096
-
 typedef struct
 {
   GMainLoop     *loop;
@@ -37,49 +34,6 @@ on_checked (GObject      *source,
   if (--slot->run->pending == 0)
     g_main_loop_quit (slot->run->loop);
   g_free (slot);
-}
-
-/* Reads one line; a trailing newline is not part of the password. */
-static char *
-read_password (const char *command,
-               int        *out_exit_code)
-{
-  g_autofree char *buffer = g_malloc0 (MAX_PASSWORD_LENGTH + 2);
-  gsize length;
-
-  if (fgets (buffer, MAX_PASSWORD_LENGTH + 2, stdin) == NULL)
-    {
-      *out_exit_code = ms_cli_usage_error (command, _("--password-stdin: nothing on standard "
-                                                      "input"));
-      return NULL;
-    }
-
-  length = strlen (buffer);
-  if (length > 0 && buffer[length - 1] == '\n')
-    buffer[--length] = '\0';
-  else if (length > MAX_PASSWORD_LENGTH)
-    {
-      explicit_bzero (buffer, MAX_PASSWORD_LENGTH + 2);
-      *out_exit_code = ms_cli_usage_error (command, _("--password-stdin: the password is longer "
-                                                      "than 4096 bytes"));
-      return NULL;
-    }
-
-  if (length == 0)
-    {
-      *out_exit_code = ms_cli_usage_error (command, _("--password-stdin: the password is "
-                                                      "empty"));
-      return NULL;
-    }
-  if (!g_utf8_validate (buffer, (gssize) length, NULL))
-    {
-      explicit_bzero (buffer, length);
-      *out_exit_code = ms_cli_usage_error (command, _("--password-stdin: the password is not "
-                                                      "valid UTF-8"));
-      return NULL;
-    }
-
-  return g_steal_pointer (&buffer);
 }
 
 static void
@@ -437,7 +391,7 @@ ms_cli_test (int    argc,
 
   if (password_stdin)
     {
-      password = read_password (command, &exit_code);
+      password = ms_cli_read_password (command, &exit_code);
       if (password == NULL)
         {
           for (guint i = 0; i < n_servers; i++)

@@ -8,6 +8,10 @@
 #include "ms-cli.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/* The longest password accepted on standard input. */
+#define MAX_PASSWORD_LENGTH 4096
 
 /**
  * ms_cli_describe_commands:
@@ -307,3 +311,56 @@ ms_cli_describe_server (MsServerConfig *server)
                           ms_server_config_get_host (server), ms_server_config_get_port (server),
                           ms_server_config_get_username (server));
 }
+
+/**
+ * ms_cli_read_password:
+ * @command: the command line so far, for messages
+ * @out_exit_code: (out): the exit code when this returns %NULL
+ *
+ * Reads the password for --password-stdin: one line of standard input; a trailing newline is
+ * not part of it. Passwords are never taken from the command line or the environment.
+ *
+ * Returns: (transfer full) (nullable): the password (wipe it after use), or %NULL
+ */
+char *
+ms_cli_read_password (const char *command,
+                      int        *out_exit_code)
+{
+  g_autofree char *buffer = g_malloc0 (MAX_PASSWORD_LENGTH + 2);
+  gsize length;
+
+  if (fgets (buffer, MAX_PASSWORD_LENGTH + 2, stdin) == NULL)
+    {
+      *out_exit_code = ms_cli_usage_error (command, _("--password-stdin: nothing on standard "
+                                                      "input"));
+      return NULL;
+    }
+
+  length = strlen (buffer);
+  if (length > 0 && buffer[length - 1] == '\n')
+    buffer[--length] = '\0';
+  else if (length > MAX_PASSWORD_LENGTH)
+    {
+      explicit_bzero (buffer, MAX_PASSWORD_LENGTH + 2);
+      *out_exit_code = ms_cli_usage_error (command, _("--password-stdin: the password is longer "
+                                                      "than 4096 bytes"));
+      return NULL;
+    }
+
+  if (length == 0)
+    {
+      *out_exit_code = ms_cli_usage_error (command, _("--password-stdin: the password is "
+                                                      "empty"));
+      return NULL;
+    }
+  if (!g_utf8_validate (buffer, (gssize) length, NULL))
+    {
+      explicit_bzero (buffer, length);
+      *out_exit_code = ms_cli_usage_error (command, _("--password-stdin: the password is not "
+                                                      "valid UTF-8"));
+      return NULL;
+    }
+
+  return g_steal_pointer (&buffer);
+}
+

@@ -62,5 +62,9 @@ int         ms_cli_accounts (int    argc,
                              char **argv);
 int         ms_cli_test (int    argc,
                          char **argv);
+int         ms_cli_export (int    argc,
+                           char **argv);
+char       *ms_cli_read_password (const char *command,
+                                  int        *out_exit_code);
 
 G_END_DECLS

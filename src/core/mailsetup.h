@@ -23,3 +23,6 @@
 #include "ms-autoconfig-writer.h"
 #include "ms-keyring.h"
 #include "ms-evolution.h"
+#include "ms-prefs-js.h"
+#include "ms-thunderbird-profile.h"
+#include "ms-thunderbird.h"

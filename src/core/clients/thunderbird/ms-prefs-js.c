@@ -64,7 +64,7 @@ struct _MsPrefsJs
   gboolean        ends_cleanly; /* appended statements will be parsed */
   gboolean        stopped_at_nul;
   guint           end_line;
-  guint           last_error_line;
+  guint           incomplete_line; /* where the statement the file ends in starts */
   gboolean        ends_with_newline;
   gboolean        uses_crlf;
 };
@@ -152,6 +152,7 @@ typedef struct
   gboolean      strict;
   gboolean      stop; /* strict mode hit an error */
   gboolean      dirty_end;
+  guint         statement_line;
   MsPrefsJs    *result;
   GByteArray   *scratch;
 } Parser;
@@ -330,6 +331,7 @@ get_string_token (Parser     *p,
                   GByteArray *out)
 {
   Token token = simple_token (TOKEN_STRING);
+  guint start_line = p->line;
 
   g_byte_array_set_size (out, 0);
 
@@ -443,7 +445,8 @@ get_string_token (Parser     *p,
         }
       else if (c == 0)
         {
-          string_error (p, &token, N_("unterminated string literal"));
+          if (token.kind == TOKEN_STRING)
+            token = error_token (N_("unterminated string literal"), start_line);
           break;
         }
       else
@@ -499,6 +502,7 @@ get_token (Parser     *p,
           return get_string_token (p, c, string_out != NULL ? string_out : p->scratch);
         case CHAR_SLASH:
           {
+            guint start_line = p->line;
             guint8 next = get_char (p);
 
             if (next == '/')
@@ -508,7 +512,7 @@ get_token (Parser     *p,
             else if (next == '*')
               {
                 if (!match_multi_line_comment (p))
-                  return error_token (N_("unterminated /* comment"), 0);
+                  return error_token (N_("unterminated /* comment"), start_line);
               }
             else
               {
@@ -588,7 +592,6 @@ record_error (Parser     *p,
   ParseError error = { line, message };
 
   p->result->n_errors++;
-  p->result->last_error_line = line;
   if (p->result->errors->len < MAX_RECORDED_ERRORS)
     g_array_append_val (p->result->errors, error);
   if (p->strict)
@@ -616,10 +619,23 @@ error_and_recover (Parser     *p,
       if (token.kind == TOKEN_EOF)
         {
           p->dirty_end = TRUE;
+          p->result->incomplete_line = p->statement_line;
           return token;
         }
       token = get_token (p, NULL);
     }
+}
+
+/* g_strndup() of an array that never held a byte (data == NULL) would be NULL, not "". */
+static char *
+dup_byte_array (GByteArray *array)
+{
+  char *copy = g_malloc (array->len + 1);
+
+  if (array->len > 0)
+    memcpy (copy, array->data, array->len);
+  copy[array->len] = '\0';
+  return copy;
 }
 
 static void
@@ -630,7 +646,7 @@ store_pref (Parser        *p,
             gint32         number,
             GByteArray    *string)
 {
-  g_autofree char *key = g_strndup ((const char *) name->data, name->len);
+  g_autofree char *key = dup_byte_array (name);
   Pref *pref = g_hash_table_lookup (p->result->prefs, key);
   Value *value;
 
@@ -646,7 +662,7 @@ store_pref (Parser        *p,
   value->type = type;
   value->number = number;
   if (type == MS_PREFS_JS_TYPE_STRING)
-    value->string = g_strndup ((const char *) string->data, string->len);
+    value->string = dup_byte_array (string);
 }
 
 static void
@@ -662,6 +678,10 @@ parse (Parser *p)
       MsPrefsJsType type;
       gint32 number = 0;
 
+      /* Tokens end on the line they start on, except strings and comments, whose errors carry
+       * their first line. */
+      p->statement_line = token.kind == TOKEN_ERROR && token.error_line != 0 ? token.error_line
+                                                                            : p->line;
       switch (token.kind)
         {
         case TOKEN_PREF:
@@ -1158,7 +1178,7 @@ ms_prefs_js_check_appendable (MsPrefsJs *self,
                    _("The preferences file ends with an incomplete setting (line %u), which "
                      "would hide settings added after it. Start and quit Thunderbird once so "
                      "that it rewrites the file, then try again."),
-                   self->last_error_line);
+                   self->incomplete_line);
       return FALSE;
     }
   return TRUE;

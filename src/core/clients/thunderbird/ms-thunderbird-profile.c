@@ -390,6 +390,7 @@ _ms_thunderbird_read_file (const char *path,
 {
   g_autofree char *buffer = NULL;
   gsize length = 0;
+  gsize capacity;
   struct stat st;
   int fd;
 
@@ -419,12 +420,22 @@ _ms_thunderbird_read_file (const char *path,
       return NULL;
     }
 
-  /* One byte more than allowed tells a file that grew since fstat() from one that did not. */
-  buffer = g_malloc (max_size + 1);
-  while (length < max_size + 1)
+  /* Room for one byte more than fstat() saw tells a file that grew from one that did not; the
+   * buffer grows with it, but never past one byte more than allowed. */
+  capacity = (gsize) st.st_size + 1;
+  buffer = g_malloc (capacity);
+  for (;;)
     {
-      gssize n = read (fd, buffer + length, max_size + 1 - length);
+      gssize n;
 
+      if (length == capacity)
+        {
+          if (capacity > max_size)
+            break;
+          capacity = MIN (capacity * 2, max_size + 1);
+          buffer = g_realloc (buffer, capacity);
+        }
+      n = read (fd, buffer + length, capacity - length);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)

@@ -203,6 +203,32 @@ ms_thunderbird_find_account (MsPrefsJs *prefs,
   return NULL;
 }
 
+/* Whether Thunderbird already has an account it would make the default: one whose server is not
+ * Local Folders (type "none"). Thunderbird does not write defaultaccount itself until it needs
+ * to; it takes the first such account of the list, so writing ours would demote the user's. */
+static gboolean
+has_default_candidate (MsPrefsJs  *prefs,
+                       const char *accounts)
+{
+  g_auto (GStrv) keys = split_list (accounts);
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *server_pref = g_strdup_printf ("mail.account.%s.server", keys[i]);
+      const char *server_key = ms_prefs_js_get_string (prefs, server_pref);
+      g_autofree char *type_pref = NULL;
+      const char *type;
+
+      if (server_key == NULL)
+        continue;
+      type_pref = g_strdup_printf ("mail.server.%s.type", server_key);
+      type = ms_prefs_js_get_string (prefs, type_pref);
+      if (type != NULL && !g_str_equal (type, "none"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* The first number for which no pref "<base><n>" or "<base><n>.…" exists. */
 static guint
 first_free_number (MsPrefsJs  *prefs,
@@ -285,9 +311,10 @@ pref_name (char      **buffer,
  * @error: return location for an error
  *
  * Works out the `user_pref()` lines that add @account to a profile holding @prefs: see the top
- * of this file for the numbering. Local Folders is left to Thunderbird, which creates it at its
- * next start. Port, security and authentication method are always written, even where they are
- * Thunderbird's defaults.
+ * of this file for the numbering. The account and its SMTP server become the defaults only where
+ * Thunderbird has none (no default set and no other account or SMTP server it would pick).
+ * Local Folders is left to Thunderbird, which creates it at its next start. Port, security and
+ * authentication method are always written, even where they are Thunderbird's defaults.
  *
  * Returns: (transfer full) (nullable): the lines, each ending in "\n"
  */
@@ -315,6 +342,7 @@ ms_thunderbird_make_account_prefs (MsPrefsJs *prefs,
   g_autofree char *identity_prefix = NULL;
   g_autofree char *smtp_prefix = NULL;
   g_autofree char *name = NULL;
+  g_auto (GStrv) smtp_list = NULL;
   const char *address;
   const char *display_name;
   gint64 account_number;
@@ -333,6 +361,7 @@ ms_thunderbird_make_account_prefs (MsPrefsJs *prefs,
 
   accounts = ms_prefs_js_dup_string_utf8 (prefs, "mail.accountmanager.accounts");
   smtp_servers = ms_prefs_js_dup_string_utf8 (prefs, "mail.smtpservers");
+  smtp_list = split_list (smtp_servers);
 
   account_number = get_last_account_key (prefs) + 1;
   for (;; account_number++)
@@ -375,7 +404,8 @@ ms_thunderbird_make_account_prefs (MsPrefsJs *prefs,
   ms_prefs_js_append_string (lines, pref_name (&name, account_prefix, "server"), server_key);
   ms_prefs_js_append_int (lines, "mail.account.lastKey", (gint32) account_number);
   ms_prefs_js_append_string (lines, "mail.accountmanager.accounts", new_accounts);
-  if (default_account == NULL || *g_strstrip (default_account) == '\0')
+  if ((default_account == NULL || *g_strstrip (default_account) == '\0') &&
+      !has_default_candidate (prefs, accounts))
     ms_prefs_js_append_string (lines, "mail.accountmanager.defaultaccount", account_key);
 
   ms_prefs_js_append_string (lines, pref_name (&name, identity_prefix, "fullName"),
@@ -400,7 +430,7 @@ ms_thunderbird_make_account_prefs (MsPrefsJs *prefs,
   ms_prefs_js_append_string (lines, pref_name (&name, server_prefix, "userName"),
                              get_username (account, incoming));
 
-  if (default_smtp == NULL || *g_strstrip (default_smtp) == '\0')
+  if ((default_smtp == NULL || *g_strstrip (default_smtp) == '\0') && *smtp_list == NULL)
     ms_prefs_js_append_string (lines, "mail.smtp.defaultserver", smtp_key);
   ms_prefs_js_append_int (lines, pref_name (&name, smtp_prefix, "authMethod"),
                           auth_method (ms_server_config_get_auth_mechanism (outgoing)));
