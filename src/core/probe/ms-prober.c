@@ -5,6 +5,8 @@
 
 #include "ms-prober.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "ms-check-result-private.h"
@@ -569,14 +571,20 @@ start_tls (GTask *task)
   identity = g_network_address_new (ms_server_config_get_host (data->server),
                                     ms_server_config_get_port (data->server));
 
-  tls = g_tls_client_connection_new (base, identity, &error);
+  /* The database goes in at construction: glib-networking otherwise parses the system's
+   * whole trust store for every new connection first (tens of ms, on the main loop). */
+  tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", base,
+                        "server-identity", identity,
+                        "database", data->database,
+                        NULL);
   if (tls == NULL)
     {
       fail (task, MS_DIAGNOSIS_TLS_HANDSHAKE_FAILED, error);
       return;
     }
 
-  g_tls_connection_set_database (G_TLS_CONNECTION (tls), data->database);
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), data);
 
   arm_step_timer (task, data->step_timeout);
@@ -679,6 +687,10 @@ on_connected (GObject      *source,
 
   data->connection = connection;
   data->stream = g_object_ref (G_IO_STREAM (connection));
+  /* Every command is a whole line written at once; Nagle would hold the first command after
+   * the TLS Finished (written separately by GnuTLS) until an ACK comes back. */
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
+                       NULL);
   helo = helo_name_for (connection);
   ms_session_set_helo_name (data->session, helo);
 
