@@ -28,31 +28,31 @@ typedef enum
 
 typedef struct _MsThunderbirdProfile MsThunderbirdProfile;
 
-const char                *ms_thunderbird_installation_to_string (MsThunderbirdInstallation installation);
-char                      *ms_thunderbird_get_installation_root (MsThunderbirdInstallation installation);
+const char *ms_thunderbird_installation_to_string (MsThunderbirdInstallation installation);
+char       *ms_thunderbird_get_installation_root (MsThunderbirdInstallation installation);
 
-GType                      ms_thunderbird_profile_get_type (void) G_GNUC_CONST;
-MsThunderbirdProfile      *ms_thunderbird_profile_new_for_path (const char *path);
-MsThunderbirdProfile      *ms_thunderbird_profile_ref (MsThunderbirdProfile *self);
-void                       ms_thunderbird_profile_unref (MsThunderbirdProfile *self);
-const char                *ms_thunderbird_profile_get_path (MsThunderbirdProfile *self);
-const char                *ms_thunderbird_profile_get_name (MsThunderbirdProfile *self);
-const char                *ms_thunderbird_profile_get_root (MsThunderbirdProfile *self);
-MsThunderbirdInstallation  ms_thunderbird_profile_get_installation (MsThunderbirdProfile *self);
-gboolean                   ms_thunderbird_profile_get_is_default (MsThunderbirdProfile *self);
-gboolean                   ms_thunderbird_profile_get_in_use (MsThunderbirdProfile *self);
+GType                     ms_thunderbird_profile_get_type (void) G_GNUC_CONST;
+MsThunderbirdProfile     *ms_thunderbird_profile_new_for_path (const char *path);
+MsThunderbirdProfile     *ms_thunderbird_profile_ref (MsThunderbirdProfile *self);
+void                      ms_thunderbird_profile_unref (MsThunderbirdProfile *self);
+const char               *ms_thunderbird_profile_get_path (MsThunderbirdProfile *self);
+const char               *ms_thunderbird_profile_get_name (MsThunderbirdProfile *self);
+const char               *ms_thunderbird_profile_get_root (MsThunderbirdProfile *self);
+MsThunderbirdInstallation ms_thunderbird_profile_get_installation (MsThunderbirdProfile *self);
+gboolean                  ms_thunderbird_profile_get_is_default (MsThunderbirdProfile *self);
+gboolean                  ms_thunderbird_profile_get_in_use (MsThunderbirdProfile *self);
 
-GPtrArray                 *ms_thunderbird_parse_profiles_ini (const char                *root,
-                                                              MsThunderbirdInstallation installation,
-                                                              GBytes                    *profiles_ini,
-                                                              GBytes                    *installs_ini);
-GPtrArray                 *ms_thunderbird_find_profiles (GError **error);
-MsThunderbirdProfile      *ms_thunderbird_find_default_profile (GError **error);
+GPtrArray *ms_thunderbird_parse_profiles_ini (const char               *root,
+                                              MsThunderbirdInstallation installation,
+                                              GBytes                   *profiles_ini,
+                                              GBytes                   *installs_ini);
+GPtrArray *ms_thunderbird_find_profiles (GError **error);
+MsThunderbirdProfile *ms_thunderbird_find_default_profile (GError **error);
 
-gboolean                   ms_thunderbird_profile_path_is_in_use (const char *profile_path,
-                                                                  GPid       *out_pid);
-gboolean                   ms_thunderbird_check_not_in_use (const char *profile_path,
-                                                            GError    **error);
+gboolean   ms_thunderbird_profile_path_is_in_use (const char *profile_path,
+                                                  GPid       *out_pid);
+gboolean   ms_thunderbird_check_not_in_use (const char *profile_path,
+                                            GError    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsThunderbirdProfile, ms_thunderbird_profile_unref)
 

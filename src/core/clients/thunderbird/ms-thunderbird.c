@@ -359,8 +359,9 @@ ms_thunderbird_make_account_prefs (MsPrefsJs *prefs,
   address = ms_account_get_address (account);
   display_name = ms_account_get_display_name (account);
 
-  accounts = ms_prefs_js_dup_string_utf8 (prefs, "mail.accountmanager.accounts");
-  smtp_servers = ms_prefs_js_dup_string_utf8 (prefs, "mail.smtpservers");
+  /* The lists are written back: keep their bytes as they are. */
+  accounts = g_strdup (ms_prefs_js_get_string (prefs, "mail.accountmanager.accounts"));
+  smtp_servers = g_strdup (ms_prefs_js_get_string (prefs, "mail.smtpservers"));
   smtp_list = split_list (smtp_servers);
 
   account_number = get_last_account_key (prefs) + 1;
@@ -437,7 +438,8 @@ ms_thunderbird_make_account_prefs (MsPrefsJs *prefs,
   ms_prefs_js_append_string (lines, pref_name (&name, smtp_prefix, "description"), address);
   ms_prefs_js_append_string (lines, pref_name (&name, smtp_prefix, "hostname"),
                              ms_server_config_get_host (outgoing));
-  ms_prefs_js_append_int (lines, pref_name (&name, smtp_prefix, "port"), ms_server_config_get_port (outgoing));
+  ms_prefs_js_append_int (lines, pref_name (&name, smtp_prefix, "port"),
+                          ms_server_config_get_port (outgoing));
   ms_prefs_js_append_int (lines, pref_name (&name, smtp_prefix, "try_ssl"),
                           socket_type (ms_server_config_get_security (outgoing)));
   ms_prefs_js_append_string (lines, pref_name (&name, smtp_prefix, "type"), "smtp");

@@ -1,0 +1,2 @@
+user_pref("", "");
+user_pref("e", "");

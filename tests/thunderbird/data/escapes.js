@@ -1,0 +1,20 @@
+// Strings with every escape Thunderbird reads, single and double quotes, and raw UTF-8.
+user_pref("mail.account.account1.identities", 'id1');
+user_pref('mail.account.account1.server', "server1");
+user_pref("mail.account.lastKey", +1);
+user_pref("mail.accountmanager.accounts", "\x61ccount1");
+user_pref("mail.identity.id1.fullName", "Z\u00f6e \"Zed\" O'Brien \\ \ud83d\udce7");
+user_pref("mail.identity.id1.smtpServer", "smtp1");
+user_pref("mail.identity.id1.useremail", "zoe@example.org");
+user_pref("mail.identity.id1.htmlSigText", "Line one\nLine two\r\n\x09tabbed 'quoted' \'single\'");
+user_pref("mail.server.server1.hostname", "imap.\u0065xample.org");
+user_pref("mail.server.server1.port", 993);
+user_pref("mail.server.server1.socketType", 3);
+user_pref("mail.server.server1.type", "imap");
+user_pref("mail.server.server1.userName", "zoë");
+user_pref("mail.smtpserver.smtp1.hostname", "smtp.example.org");
+user_pref("mail.smtpserver.smtp1.username", "zo�");
+user_pref("mail.smtpserver.smtp1.type", "smtp");
+user_pref("mail.smtpservers", "smtp1");
+user_pref("ui.\"odd\" name", "value with a\\backslash");
+user_pref("mailnews.tags.$label1.tag", "Wichtig – äöü");

@@ -1,0 +1,24 @@
+// As imap, in a 5 MiB file.
+user_pref("mail.account.account2.identities", "id2");
+user_pref("mail.account.account2.server", "server2");
+user_pref("mail.account.lastKey", 2);
+user_pref("mail.accountmanager.accounts", "account1,account2");
+user_pref("mail.identity.id2.fullName", "Test User");
+user_pref("mail.identity.id2.smtpServer", "smtp2");
+user_pref("mail.identity.id2.useremail", "test@example.com");
+user_pref("mail.identity.id2.valid", true);
+user_pref("mail.server.server2.authMethod", 3);
+user_pref("mail.server.server2.hostname", "imap.example.com");
+user_pref("mail.server.server2.name", "test@example.com");
+user_pref("mail.server.server2.port", 993);
+user_pref("mail.server.server2.socketType", 3);
+user_pref("mail.server.server2.type", "imap");
+user_pref("mail.server.server2.userName", "test@example.com");
+user_pref("mail.smtpserver.smtp2.authMethod", 3);
+user_pref("mail.smtpserver.smtp2.description", "test@example.com");
+user_pref("mail.smtpserver.smtp2.hostname", "smtp.example.com");
+user_pref("mail.smtpserver.smtp2.port", 587);
+user_pref("mail.smtpserver.smtp2.try_ssl", 2);
+user_pref("mail.smtpserver.smtp2.type", "smtp");
+user_pref("mail.smtpserver.smtp2.username", "test@example.com");
+user_pref("mail.smtpservers", "smtp1,smtp2");

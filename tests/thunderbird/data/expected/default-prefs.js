@@ -1,0 +1,24 @@
+// Default-pref values count: lastKey 7, sticky account list, id2 and smtp1 taken.
+user_pref("mail.account.account8.identities", "id3");
+user_pref("mail.account.account8.server", "server2");
+user_pref("mail.account.lastKey", 8);
+user_pref("mail.accountmanager.accounts", "account3,account8");
+user_pref("mail.identity.id3.fullName", "Test User");
+user_pref("mail.identity.id3.smtpServer", "smtp2");
+user_pref("mail.identity.id3.useremail", "test@example.com");
+user_pref("mail.identity.id3.valid", true);
+user_pref("mail.server.server2.authMethod", 3);
+user_pref("mail.server.server2.hostname", "imap.example.com");
+user_pref("mail.server.server2.name", "test@example.com");
+user_pref("mail.server.server2.port", 993);
+user_pref("mail.server.server2.socketType", 3);
+user_pref("mail.server.server2.type", "imap");
+user_pref("mail.server.server2.userName", "test@example.com");
+user_pref("mail.smtpserver.smtp2.authMethod", 3);
+user_pref("mail.smtpserver.smtp2.description", "test@example.com");
+user_pref("mail.smtpserver.smtp2.hostname", "smtp.example.com");
+user_pref("mail.smtpserver.smtp2.port", 587);
+user_pref("mail.smtpserver.smtp2.try_ssl", 2);
+user_pref("mail.smtpserver.smtp2.type", "smtp");
+user_pref("mail.smtpserver.smtp2.username", "test@example.com");
+user_pref("mail.smtpservers", "smtp1,smtp2");

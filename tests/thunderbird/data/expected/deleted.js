@@ -1,0 +1,24 @@
+// lastKey 3 after a removed account2: account4; server2 and id2 are free again, smtp3 is next.
+user_pref("mail.account.account4.identities", "id2");
+user_pref("mail.account.account4.server", "server2");
+user_pref("mail.account.lastKey", 4);
+user_pref("mail.accountmanager.accounts", "account1,account3,account4");
+user_pref("mail.identity.id2.fullName", "Test User");
+user_pref("mail.identity.id2.smtpServer", "smtp3");
+user_pref("mail.identity.id2.useremail", "test@example.com");
+user_pref("mail.identity.id2.valid", true);
+user_pref("mail.server.server2.authMethod", 3);
+user_pref("mail.server.server2.hostname", "imap.example.com");
+user_pref("mail.server.server2.name", "test@example.com");
+user_pref("mail.server.server2.port", 993);
+user_pref("mail.server.server2.socketType", 3);
+user_pref("mail.server.server2.type", "imap");
+user_pref("mail.server.server2.userName", "test@example.com");
+user_pref("mail.smtpserver.smtp3.authMethod", 3);
+user_pref("mail.smtpserver.smtp3.description", "test@example.com");
+user_pref("mail.smtpserver.smtp3.hostname", "smtp.example.com");
+user_pref("mail.smtpserver.smtp3.port", 587);
+user_pref("mail.smtpserver.smtp3.try_ssl", 2);
+user_pref("mail.smtpserver.smtp3.type", "smtp");
+user_pref("mail.smtpserver.smtp3.username", "test@example.com");
+user_pref("mail.smtpservers", "smtp1,smtp2,smtp3");

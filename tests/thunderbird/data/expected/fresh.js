@@ -1,0 +1,26 @@
+// Fresh profile: everything is number 1 and becomes the default.
+user_pref("mail.account.account1.identities", "id1");
+user_pref("mail.account.account1.server", "server1");
+user_pref("mail.account.lastKey", 1);
+user_pref("mail.accountmanager.accounts", "account1");
+user_pref("mail.accountmanager.defaultaccount", "account1");
+user_pref("mail.identity.id1.fullName", "Test User");
+user_pref("mail.identity.id1.smtpServer", "smtp1");
+user_pref("mail.identity.id1.useremail", "test@example.com");
+user_pref("mail.identity.id1.valid", true);
+user_pref("mail.server.server1.authMethod", 3);
+user_pref("mail.server.server1.hostname", "imap.example.com");
+user_pref("mail.server.server1.name", "test@example.com");
+user_pref("mail.server.server1.port", 993);
+user_pref("mail.server.server1.socketType", 3);
+user_pref("mail.server.server1.type", "imap");
+user_pref("mail.server.server1.userName", "test@example.com");
+user_pref("mail.smtp.defaultserver", "smtp1");
+user_pref("mail.smtpserver.smtp1.authMethod", 3);
+user_pref("mail.smtpserver.smtp1.description", "test@example.com");
+user_pref("mail.smtpserver.smtp1.hostname", "smtp.example.com");
+user_pref("mail.smtpserver.smtp1.port", 587);
+user_pref("mail.smtpserver.smtp1.try_ssl", 2);
+user_pref("mail.smtpserver.smtp1.type", "smtp");
+user_pref("mail.smtpserver.smtp1.username", "test@example.com");
+user_pref("mail.smtpservers", "smtp1");

@@ -1,0 +1,24 @@
+// No lastKey: one more than the largest accountN.
+user_pref("mail.account.account6.identities", "id2");
+user_pref("mail.account.account6.server", "server3");
+user_pref("mail.account.lastKey", 6);
+user_pref("mail.accountmanager.accounts", "account2,account5,account6");
+user_pref("mail.identity.id2.fullName", "Test User");
+user_pref("mail.identity.id2.smtpServer", "smtp2");
+user_pref("mail.identity.id2.useremail", "test@example.com");
+user_pref("mail.identity.id2.valid", true);
+user_pref("mail.server.server3.authMethod", 3);
+user_pref("mail.server.server3.hostname", "imap.example.com");
+user_pref("mail.server.server3.name", "test@example.com");
+user_pref("mail.server.server3.port", 993);
+user_pref("mail.server.server3.socketType", 3);
+user_pref("mail.server.server3.type", "imap");
+user_pref("mail.server.server3.userName", "test@example.com");
+user_pref("mail.smtpserver.smtp2.authMethod", 3);
+user_pref("mail.smtpserver.smtp2.description", "test@example.com");
+user_pref("mail.smtpserver.smtp2.hostname", "smtp.example.com");
+user_pref("mail.smtpserver.smtp2.port", 587);
+user_pref("mail.smtpserver.smtp2.try_ssl", 2);
+user_pref("mail.smtpserver.smtp2.type", "smtp");
+user_pref("mail.smtpserver.smtp2.username", "test@example.com");
+user_pref("mail.smtpservers", "smtp1,smtp2");

@@ -1,0 +1,24 @@
+// OAuth2 (authMethod 10) next to a Latin-1 SMTP user name.
+user_pref("mail.account.account2.identities", "id2");
+user_pref("mail.account.account2.server", "server2");
+user_pref("mail.account.lastKey", 2);
+user_pref("mail.accountmanager.accounts", "account1,account2");
+user_pref("mail.identity.id2.fullName", "Someone");
+user_pref("mail.identity.id2.smtpServer", "smtp2");
+user_pref("mail.identity.id2.useremail", "someone@gmail.com");
+user_pref("mail.identity.id2.valid", true);
+user_pref("mail.server.server2.authMethod", 10);
+user_pref("mail.server.server2.hostname", "imap.gmail.com");
+user_pref("mail.server.server2.name", "someone@gmail.com");
+user_pref("mail.server.server2.port", 993);
+user_pref("mail.server.server2.socketType", 3);
+user_pref("mail.server.server2.type", "imap");
+user_pref("mail.server.server2.userName", "someone@gmail.com");
+user_pref("mail.smtpserver.smtp2.authMethod", 10);
+user_pref("mail.smtpserver.smtp2.description", "someone@gmail.com");
+user_pref("mail.smtpserver.smtp2.hostname", "smtp.gmail.com");
+user_pref("mail.smtpserver.smtp2.port", 465);
+user_pref("mail.smtpserver.smtp2.try_ssl", 3);
+user_pref("mail.smtpserver.smtp2.type", "smtp");
+user_pref("mail.smtpserver.smtp2.username", "someone@gmail.com");
+user_pref("mail.smtpservers", "smtp1,smtp2");

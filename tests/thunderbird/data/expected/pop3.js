@@ -1,0 +1,25 @@
+// A POP3 account after a POP3 account: leave_on_server, implicit TLS SMTP.
+user_pref("mail.account.account2.identities", "id2");
+user_pref("mail.account.account2.server", "server2");
+user_pref("mail.account.lastKey", 2);
+user_pref("mail.accountmanager.accounts", "account1,account2");
+user_pref("mail.identity.id2.fullName", "Test User");
+user_pref("mail.identity.id2.smtpServer", "smtp2");
+user_pref("mail.identity.id2.useremail", "test@example.com");
+user_pref("mail.identity.id2.valid", true);
+user_pref("mail.server.server2.authMethod", 3);
+user_pref("mail.server.server2.hostname", "pop.example.com");
+user_pref("mail.server.server2.leave_on_server", true);
+user_pref("mail.server.server2.name", "test@example.com");
+user_pref("mail.server.server2.port", 995);
+user_pref("mail.server.server2.socketType", 3);
+user_pref("mail.server.server2.type", "pop3");
+user_pref("mail.server.server2.userName", "test");
+user_pref("mail.smtpserver.smtp2.authMethod", 3);
+user_pref("mail.smtpserver.smtp2.description", "test@example.com");
+user_pref("mail.smtpserver.smtp2.hostname", "smtp.example.com");
+user_pref("mail.smtpserver.smtp2.port", 465);
+user_pref("mail.smtpserver.smtp2.try_ssl", 3);
+user_pref("mail.smtpserver.smtp2.type", "smtp");
+user_pref("mail.smtpserver.smtp2.username", "test");
+user_pref("mail.smtpservers", "smtp1,smtp2");

@@ -1,0 +1,24 @@
+// Leftover prefs of server2, id2, smtp1 and smtp3 block those numbers; STARTTLS and CRAM-MD5.
+user_pref("mail.account.account2.identities", "id3");
+user_pref("mail.account.account2.server", "server3");
+user_pref("mail.account.lastKey", 2);
+user_pref("mail.accountmanager.accounts", "account1,account2");
+user_pref("mail.identity.id3.fullName", "Test User");
+user_pref("mail.identity.id3.smtpServer", "smtp4");
+user_pref("mail.identity.id3.useremail", "test@example.com");
+user_pref("mail.identity.id3.valid", true);
+user_pref("mail.server.server3.authMethod", 4);
+user_pref("mail.server.server3.hostname", "mail.example.com");
+user_pref("mail.server.server3.name", "test@example.com");
+user_pref("mail.server.server3.port", 143);
+user_pref("mail.server.server3.socketType", 2);
+user_pref("mail.server.server3.type", "imap");
+user_pref("mail.server.server3.userName", "test@example.com");
+user_pref("mail.smtpserver.smtp4.authMethod", 4);
+user_pref("mail.smtpserver.smtp4.description", "test@example.com");
+user_pref("mail.smtpserver.smtp4.hostname", "mail.example.com");
+user_pref("mail.smtpserver.smtp4.port", 587);
+user_pref("mail.smtpserver.smtp4.try_ssl", 2);
+user_pref("mail.smtpserver.smtp4.type", "smtp");
+user_pref("mail.smtpserver.smtp4.username", "test@example.com");
+user_pref("mail.smtpservers", "smtp2,smtp4");

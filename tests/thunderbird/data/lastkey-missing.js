@@ -1,0 +1,21 @@
+// No mail.account.lastKey: Thunderbird numbers from the largest accountN.* pref.
+user_pref("mail.account.account2.identities", "id1");
+user_pref("mail.account.account2.server", "server1");
+user_pref("mail.account.account5.server", "server2");
+user_pref("mail.account.account12x.server", "server9");
+user_pref("mail.accountmanager.accounts", "account2,account5");
+user_pref("mail.accountmanager.defaultaccount", "account2");
+user_pref("mail.accountmanager.localfoldersserver", "server2");
+user_pref("mail.identity.id1.fullName", "Dana");
+user_pref("mail.identity.id1.useremail", "dana@example.org");
+user_pref("mail.identity.id1.smtpServer", "smtp1");
+user_pref("mail.server.server1.hostname", "imap.example.org");
+user_pref("mail.server.server1.type", "imap");
+user_pref("mail.server.server1.userName", "dana");
+user_pref("mail.server.server2.hostname", "Local Folders");
+user_pref("mail.server.server2.name", "Local Folders");
+user_pref("mail.server.server2.type", "none");
+user_pref("mail.server.server2.userName", "nobody");
+user_pref("mail.smtp.defaultserver", "smtp1");
+user_pref("mail.smtpserver.smtp1.hostname", "smtp.example.org");
+user_pref("mail.smtpservers", "smtp1");
