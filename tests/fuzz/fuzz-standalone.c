@@ -38,6 +38,9 @@ main (int    argc,
             {
               g_autofree char *path = g_build_filename (argv[i], name, NULL);
 
+              /* seed folders may hold sub-folders (expected results and the like) */
+              if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+                continue;
               run_file (path);
               runs++;
             }
