@@ -232,9 +232,7 @@ accounts_add (int    argc,
   store = ms_account_store_new (NULL);
   if (!ms_account_store_add (store, account, &error))
     {
-      if (password != NULL)
-        explicit_bzero (password, strlen (password));
-      g_free (password);
+      ms_cli_wipe_password (password);
       return ms_cli_error (command, -1, error);
     }
 
@@ -242,8 +240,7 @@ accounts_add (int    argc,
     {
       gboolean stored = store_passwords (account, password, &error);
 
-      explicit_bzero (password, strlen (password));
-      g_free (password);
+      ms_cli_wipe_password (password);
       if (!stored)
         {
           /* All or nothing: no account without the password the user asked us to keep. */

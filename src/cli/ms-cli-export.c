@@ -41,14 +41,6 @@ on_password_found (GObject      *source,
 }
 
 static void
-wipe_password (char *password)
-{
-  if (password != NULL)
-    explicit_bzero (password, strlen (password));
-  g_free (password);
-}
-
-static void
 add_content (JsonBuilder  *builder,
              GBytes       *content)
 {
@@ -271,7 +263,7 @@ ms_cli_export (int    argc,
       ms_evolution_export_async (account, password, dry_run, NULL, on_evolution_exported, &wait);
       g_main_loop_run (wait.loop);
       g_main_loop_unref (wait.loop);
-      wipe_password (password);
+      ms_cli_wipe_password (password);
       report = wait.report;
       if (wait.error != NULL)
         g_propagate_error (&error, wait.error);

@@ -37,14 +37,6 @@ on_checked (GObject      *source,
 }
 
 static void
-wipe_password (char *password)
-{
-  if (password != NULL)
-    explicit_bzero (password, strlen (password));
-  g_free (password);
-}
-
-static void
 add_strv (JsonBuilder        *builder,
           const char         *member,
           const char *const *values)
@@ -402,7 +394,7 @@ ms_cli_test (int    argc,
         credentials[i] = ms_credentials_new_for_address (
           account ? ms_account_get_address (account) : NULL,
           ms_server_config_get_username (servers[i]), password);
-      wipe_password (password);
+      ms_cli_wipe_password (password);
     }
 
   start = g_get_monotonic_time ();

@@ -364,3 +364,17 @@ ms_cli_read_password (const char *command,
   return g_steal_pointer (&buffer);
 }
 
+
+/**
+ * ms_cli_wipe_password:
+ * @password: (nullable) (transfer full): a password from ms_cli_read_password()
+ *
+ * Overwrites the password in memory and frees it.
+ */
+void
+ms_cli_wipe_password (char *password)
+{
+  if (password != NULL)
+    explicit_bzero (password, strlen (password));
+  g_free (password);
+}

@@ -66,5 +66,6 @@ int         ms_cli_export (int    argc,
                            char **argv);
 char       *ms_cli_read_password (const char *command,
                                   int        *out_exit_code);
+void        ms_cli_wipe_password (char *password);
 
 G_END_DECLS
