@@ -356,6 +356,66 @@ test_session_byte_by_byte (void)
   g_assert_cmpint (action, ==, MS_SESSION_ACTION_SEND);
 }
 
+/* A held session stops before the password, for every protocol; resumed it logs in, or
+ * logs out with the password forgotten. */
+static void
+test_session_hold (void)
+{
+  static const struct
+  {
+    MsProtocol  protocol;
+    const char *greeting;
+    const char *login_prefix;
+    const char *logout;
+  } hold_cases[] = {
+    { MS_PROTOCOL_IMAP, "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n",
+      "A1 AUTHENTICATE PLAIN ", "A1 LOGOUT\r\n" },
+    { MS_PROTOCOL_SMTP, "220 mail.example.net ESMTP\r\n", NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (hold_cases); i++)
+    for (guint authenticate = 0; authenticate < 2; authenticate++)
+      {
+        g_autoptr (MsSession) session = ms_session_new (hold_cases[i].protocol, MS_SECURITY_TLS, USER,
+                                                        PASS, 0);
+        MsSessionAction action;
+        g_autoptr (GBytes) output = NULL;
+        gboolean sensitive = FALSE;
+        gsize size;
+        const char *text;
+
+        ms_session_set_hold_before_auth (session, TRUE);
+        ms_session_set_tls_active (session, TRUE);
+        ms_session_start (session);
+        action = ms_session_receive (session, (const guint8 *) hold_cases[i].greeting,
+                                     strlen (hold_cases[i].greeting));
+        if (hold_cases[i].protocol == MS_PROTOCOL_SMTP)
+          {
+            static const char ehlo[] = "250-mail.example.net\r\n250 AUTH PLAIN\r\n";
+
+            g_assert_cmpint (action, ==, MS_SESSION_ACTION_SEND);
+            g_clear_pointer (&output, g_bytes_unref);
+            output = ms_session_take_output (session, &sensitive);
+            action = ms_session_receive (session, (const guint8 *) ehlo, strlen (ehlo));
+          }
+        g_assert_cmpint (action, ==, MS_SESSION_ACTION_HOLD);
+        g_assert_true (ms_session_is_holding (session));
+        g_assert_false (ms_session_is_done (session));
+
+        action = ms_session_resume (session, authenticate);
+        g_assert_cmpint (action, ==, MS_SESSION_ACTION_SEND);
+        g_assert_false (ms_session_is_holding (session));
+        g_clear_pointer (&output, g_bytes_unref);
+        output = ms_session_take_output (session, &sensitive);
+        g_assert_cmpint (sensitive, ==, authenticate);
+        text = g_bytes_get_data (output, &size);
+        if (hold_cases[i].login_prefix != NULL && authenticate)
+          g_assert_true (g_str_has_prefix (text, hold_cases[i].login_prefix));
+        if (hold_cases[i].logout != NULL && !authenticate)
+          g_assert_cmpmem (text, size, hold_cases[i].logout, strlen (hold_cases[i].logout));
+      }
+}
+
 static void
 test_credentials_alternate_username (void)
 {
@@ -411,6 +471,7 @@ main (int    argc,
     }
   g_test_add_func ("/session/limits", test_session_limits);
   g_test_add_func ("/session/byte-by-byte", test_session_byte_by_byte);
+  g_test_add_func ("/session/hold-before-auth", test_session_hold);
   g_test_add_func ("/session/credentials/alternate-username", test_credentials_alternate_username);
   g_test_add_func ("/session/sasl", test_sasl);
 

@@ -285,10 +285,7 @@ decide (MsSession *self)
       return send_command (self, IMAP_STARTTLS, "STARTTLS");
     }
 
-  if (self->password == NULL)
-    return send_logout (self);
-
-  return start_authentication (self);
+  return _ms_session_ready_for_auth (self);
 }
 
 static MsSessionAction
@@ -493,4 +490,6 @@ const MsSessionProtocol _ms_imap_protocol = {
   .handle_line = imap_handle_line,
   .tls_established = imap_tls_established,
   .eof = imap_eof,
+  .authenticate = start_authentication,
+  .logout = send_logout,
 };

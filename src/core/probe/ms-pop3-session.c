@@ -123,10 +123,7 @@ decide (MsSession *self)
       return send_command (self, POP3_STLS, "STLS");
     }
 
-  if (self->password == NULL)
-    return send_quit (self);
-
-  return start_authentication (self);
+  return _ms_session_ready_for_auth (self);
 }
 
 static void
@@ -278,4 +275,6 @@ const MsSessionProtocol _ms_pop3_protocol = {
   .handle_line = pop3_handle_line,
   .tls_established = pop3_tls_established,
   .eof = pop3_eof,
+  .authenticate = start_authentication,
+  .logout = send_quit,
 };

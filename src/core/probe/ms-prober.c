@@ -44,7 +44,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-typedef struct
+struct _MsProberHold
 {
   MsServerConfig     *server;
   MsCredentials      *credentials;
@@ -85,9 +85,17 @@ typedef struct
   char               *tls_version;
   char               *tls_cipher;
 
+  /* ms_prober_check_held_async(): told when ready to log in; the task is kept alive by
+   * held_task until ms_prober_hold_release() (or a cancel or timeout) */
+  MsProberReadyFunc   ready;
+  gpointer            ready_data;
+  GTask              *held_task;
+
   GBytes             *output;
   guint8              buffer[READ_BUFFER_SIZE];
-} CheckData;
+};
+
+typedef struct _MsProberHold CheckData;
 
 static void
 destroy_source (GSource **source)
@@ -170,9 +178,13 @@ static void
 abandon (CheckData  *data,
          MsDiagnosis diagnosis)
 {
+  g_autoptr (GTask) held = NULL;
+
   if (data->abandoned || data->session == NULL || ms_session_is_done (data->session))
     return;
 
+  /* A held check ends here too; the reference that kept it goes after the result. */
+  held = g_steal_pointer (&data->held_task);
   data->abandoned = TRUE;
   g_cancellable_cancel (data->cancellable);
   run (data->task, ms_session_fail (data->session, diagnosis,
@@ -331,11 +343,11 @@ add_transcript (GPtrArray    *lines,
     g_ptr_array_add (lines, g_strdup (strv[i]));
 }
 
-static void
-return_result (GTask *task)
+static MsCheckResult *
+build_result (CheckData *data,
+              gboolean   final)
 {
-  CheckData *data = g_task_get_task_data (task);
-  g_autoptr (MsCheckResult) result = _ms_check_result_new (data->server);
+  MsCheckResult *result = _ms_check_result_new (data->server);
   g_autoptr (GPtrArray) transcript = g_ptr_array_new_with_free_func (g_free);
   MsSession *session = data->session;
 
@@ -346,7 +358,7 @@ return_result (GTask *task)
   result->capabilities = ms_session_dup_capabilities (session);
   result->auth_mechanisms = ms_session_dup_mechanisms (session);
   result->auth_used = g_strdup (ms_session_get_auth_used (session));
-  result->username_used = data->credentials != NULL ? g_strdup (data->username) : NULL;
+  result->username_used = data->credentials != NULL && final ? g_strdup (data->username) : NULL;
   result->tls_version = g_strdup (data->tls_version);
   result->tls_cipher = g_strdup (data->tls_cipher);
   if (data->peer_certificate != NULL)
@@ -355,13 +367,21 @@ return_result (GTask *task)
     result->phase_ms[i] = data->phase_us[i] / 1000;
   result->elapsed_ms = (g_get_monotonic_time () - data->start_time) / 1000;
 
-  if (data->earlier_transcript != NULL)
+  if (data->earlier_transcript != NULL && final)
     g_ptr_array_extend_and_steal (transcript, g_steal_pointer (&data->earlier_transcript));
   add_transcript (transcript, ms_session_get_transcript (session));
   g_ptr_array_add (transcript, NULL);
   result->transcript = (GStrv) g_ptr_array_steal (transcript, NULL);
 
-  g_task_return_pointer (task, g_steal_pointer (&result), g_object_unref);
+  return result;
+}
+
+static void
+return_result (GTask *task)
+{
+  CheckData *data = g_task_get_task_data (task);
+
+  g_task_return_pointer (task, build_result (data, TRUE), g_object_unref);
 }
 
 static void
@@ -638,6 +658,18 @@ run (GTask          *task,
       attempt_done (task);
       break;
 
+    case MS_SESSION_ACTION_HOLD:
+      {
+        g_autoptr (MsCheckResult) ready = NULL;
+
+        /* Nothing is asked of the server while held: no step timeout (the total one stays). */
+        destroy_source (&data->step_timer);
+        data->held_task = g_object_ref (task);
+        ready = build_result (data, FALSE);
+        data->ready (g_task_get_source_object (task), data, ready, data->ready_data);
+      }
+      break;
+
     default:
       g_assert_not_reached ();
     }
@@ -711,6 +743,16 @@ on_connected (GObject      *source,
     run (task, ms_session_start (data->session));
 }
 
+static void check_start (MsProber           *self,
+                         MsServerConfig     *server,
+                         MsCredentials      *credentials,
+                         MsCheckFlags        flags,
+                         MsProberReadyFunc   ready,
+                         gpointer            ready_data,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data);
+
 static void
 start_attempt (GTask *task)
 {
@@ -722,6 +764,8 @@ start_attempt (GTask *task)
   data->session = ms_session_new (ms_server_config_get_protocol (data->server),
                                   ms_server_config_get_security (data->server), data->username,
                                   password, ms_server_config_get_auth_mechanism (data->server));
+  /* Only the first attempt waits: a retry with the other user name was already chosen. */
+  ms_session_set_hold_before_auth (data->session, data->ready != NULL && !data->retried);
   data->cancellable = g_cancellable_new ();
   if (data->caller_cancelled || data->total_timed_out)
     g_cancellable_cancel (data->cancellable);
@@ -763,6 +807,20 @@ ms_prober_check_async (MsProber           *self,
                        GAsyncReadyCallback callback,
                        gpointer            user_data)
 {
+  check_start (self, server, credentials, flags, NULL, NULL, cancellable, callback, user_data);
+}
+
+static void
+check_start (MsProber           *self,
+             MsServerConfig     *server,
+             MsCredentials      *credentials,
+             MsCheckFlags        flags,
+             MsProberReadyFunc   ready,
+             gpointer            ready_data,
+             GCancellable       *cancellable,
+             GAsyncReadyCallback callback,
+             gpointer            user_data)
+{
   g_autoptr (GTask) task = NULL;
   CheckData *data;
 
@@ -780,6 +838,8 @@ ms_prober_check_async (MsProber           *self,
   data->server = ms_server_config_copy (server);
   data->credentials = credentials ? ms_credentials_ref (credentials) : NULL;
   data->flags = flags;
+  data->ready = ready;
+  data->ready_data = ready_data;
   data->database = self->tls_database
                      ? g_object_ref (self->tls_database)
                      : g_tls_backend_get_default_database (g_tls_backend_get_default ());
@@ -801,6 +861,61 @@ ms_prober_check_async (MsProber           *self,
     }
 
   start_attempt (task);
+}
+
+/**
+ * ms_prober_check_held_async:
+ * @credentials: the credentials to log in with, once released
+ * @ready: called when the connection is secured and the capabilities are known, with what
+ *   was learnt so far; then call ms_prober_hold_release()
+ *
+ * Like ms_prober_check_async(), but stops before the login: whoever probes several servers
+ * can send the password only to the one they choose, on the connection already open, without
+ * paying its connection and TLS round trips again. A check that fails before that point never
+ * calls @ready and completes with its failure. Once @ready was called, the check completes
+ * only after ms_prober_hold_release(), a cancel, or the total timeout.
+ */
+void
+ms_prober_check_held_async (MsProber           *self,
+                            MsServerConfig     *server,
+                            MsCredentials      *credentials,
+                            MsCheckFlags        flags,
+                            MsProberReadyFunc   ready,
+                            gpointer            ready_data,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  g_return_if_fail (credentials != NULL);
+  g_return_if_fail (ready != NULL);
+
+  check_start (self, server, credentials, flags, ready, ready_data, cancellable, callback,
+               user_data);
+}
+
+/**
+ * ms_prober_hold_release:
+ * @hold: the hold given to the ready function
+ * @authenticate: %TRUE to log in now, %FALSE to log out without sending the password
+ *
+ * Lets a held check go on; it then completes through its callback.
+ */
+void
+ms_prober_hold_release (MsProberHold *hold,
+                        gboolean      authenticate)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (hold != NULL);
+
+  task = g_steal_pointer (&hold->held_task);
+  if (task == NULL)
+    return;
+
+  /* Logging out is not a failed login: nothing to retry with another user name. */
+  if (!authenticate)
+    hold->retried = TRUE;
+  run (task, ms_session_resume (hold->session, authenticate));
 }
 
 /**

@@ -29,6 +29,23 @@ typedef enum
 
 G_DECLARE_FINAL_TYPE (MsProber, ms_prober, MS, PROBER, GObject)
 
+typedef struct _MsProberHold MsProberHold;
+
+/**
+ * MsProberReadyFunc:
+ * @prober: the prober
+ * @hold: the check, to give to ms_prober_hold_release()
+ * @probe: what the check learnt before the login (TLS, certificate, capabilities)
+ * @user_data: the data given with the function
+ *
+ * A held check is ready to log in.
+ */
+typedef void (*MsProberReadyFunc) (MsProber      *prober,
+                                   MsProberHold  *hold,
+                                   MsCheckResult *probe,
+                                   gpointer       user_data);
+
+
 MsProber      *ms_prober_new (void);
 GTlsDatabase  *ms_prober_get_tls_database (MsProber *self);
 void           ms_prober_set_tls_database (MsProber     *self,
@@ -50,6 +67,17 @@ void           ms_prober_check_async (MsProber           *self,
                                       GCancellable       *cancellable,
                                       GAsyncReadyCallback callback,
                                       gpointer            user_data);
+void           ms_prober_check_held_async (MsProber           *self,
+                                           MsServerConfig     *server,
+                                           MsCredentials      *credentials,
+                                           MsCheckFlags        flags,
+                                           MsProberReadyFunc   ready,
+                                           gpointer            ready_data,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+void           ms_prober_hold_release (MsProberHold *hold,
+                                       gboolean      authenticate);
 MsCheckResult *ms_prober_check_finish (MsProber     *self,
                                        GAsyncResult *result,
                                        GError      **error);

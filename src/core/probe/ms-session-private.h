@@ -15,6 +15,9 @@ typedef struct
                                   gsize       length);
   MsSessionAction (*tls_established) (MsSession *self);
   MsSessionAction (*eof) (MsSession *self);
+  /* Secure and ready: log in, or say goodbye. */
+  MsSessionAction (*authenticate) (MsSession *self);
+  MsSessionAction (*logout) (MsSession *self);
 } MsSessionProtocol;
 
 struct _MsSession
@@ -42,6 +45,8 @@ struct _MsSession
   gboolean                 tls_active;
   gboolean                 authenticated;
   gboolean                 done;
+  gboolean                 hold_before_auth;
+  gboolean                 holding;
   MsDiagnosis              diagnosis;
   char                    *server_text;
   char                    *auth_used;
@@ -74,6 +79,7 @@ extern const MsSessionProtocol _ms_imap_protocol;
 extern const MsSessionProtocol _ms_pop3_protocol;
 extern const MsSessionProtocol _ms_smtp_protocol;
 
+MsSessionAction _ms_session_ready_for_auth (MsSession *self);
 MsSessionAction _ms_session_send (MsSession  *self,
                                   const char *line,
                                   const char *transcript_text);

@@ -713,3 +713,70 @@ _ms_session_classify_auth_failure (const char *text,
 
   return MS_DIAGNOSIS_AUTH_FAILED;
 }
+
+/* The one point where every protocol, connection secured, decides to log in. */
+MsSessionAction
+_ms_session_ready_for_auth (MsSession *self)
+{
+  if (self->password == NULL)
+    return self->protocol->logout (self);
+
+  if (self->hold_before_auth)
+    {
+      self->holding = TRUE;
+      return MS_SESSION_ACTION_HOLD;
+    }
+
+  return self->protocol->authenticate (self);
+}
+
+/**
+ * ms_session_set_hold_before_auth:
+ * @hold: whether to stop before sending credentials
+ *
+ * A held session secures the connection, reads the capabilities and then answers
+ * %MS_SESSION_ACTION_HOLD instead of logging in, so a caller can probe several servers and
+ * send the password to the one it chooses on the connection already open.
+ */
+void
+ms_session_set_hold_before_auth (MsSession *self,
+                                 gboolean   hold)
+{
+  g_return_if_fail (self != NULL);
+
+  self->hold_before_auth = hold;
+}
+
+gboolean
+ms_session_is_holding (MsSession *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->holding;
+}
+
+/**
+ * ms_session_resume:
+ * @authenticate: %TRUE to log in now, %FALSE to forget the password and log out
+ *
+ * Returns: what to do next
+ */
+MsSessionAction
+ms_session_resume (MsSession *self,
+                   gboolean   authenticate)
+{
+  g_return_val_if_fail (self != NULL, MS_SESSION_ACTION_DONE);
+  g_return_val_if_fail (self->holding, MS_SESSION_ACTION_DONE);
+
+  self->holding = FALSE;
+  if (self->done)
+    return MS_SESSION_ACTION_DONE;
+
+  if (!authenticate)
+    {
+      g_clear_pointer (&self->password, wipe_string);
+      return self->protocol->logout (self);
+    }
+
+  return self->protocol->authenticate (self);
+}

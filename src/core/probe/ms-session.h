@@ -29,6 +29,8 @@ typedef enum
   MS_SESSION_ACTION_SEND,
   MS_SESSION_ACTION_STARTTLS,
   MS_SESSION_ACTION_DONE,
+  /* Ready to authenticate, holding as asked: call ms_session_resume(). */
+  MS_SESSION_ACTION_HOLD,
 } MsSessionAction;
 
 /**
@@ -86,6 +88,11 @@ void            ms_session_set_helo_name (MsSession  *self,
                                           const char *helo_name);
 void            ms_session_set_tls_active (MsSession *self,
                                            gboolean   tls_active);
+void            ms_session_set_hold_before_auth (MsSession *self,
+                                                 gboolean   hold);
+gboolean        ms_session_is_holding (MsSession *self);
+MsSessionAction ms_session_resume (MsSession *self,
+                                   gboolean   authenticate);
 MsTranscript   *ms_session_get_transcript (MsSession *self);
 
 MsSessionAction ms_session_start (MsSession *self);

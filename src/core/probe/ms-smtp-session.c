@@ -141,10 +141,7 @@ decide (MsSession *self)
       return send_command (self, SMTP_STARTTLS, "STARTTLS");
     }
 
-  if (self->password == NULL)
-    return send_quit (self);
-
-  return start_authentication (self);
+  return _ms_session_ready_for_auth (self);
 }
 
 static MsSessionAction
@@ -291,4 +288,6 @@ const MsSessionProtocol _ms_smtp_protocol = {
   .handle_line = smtp_handle_line,
   .tls_established = smtp_tls_established,
   .eof = smtp_eof,
+  .authenticate = start_authentication,
+  .logout = send_quit,
 };
