@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Proves the test-bed with plain GIO: every listener greets, upgrades to TLS and answers
  * inside it, validated against the test CA; every user logs in; Postfix authenticates through
- * Dovecot; the certificate variants fail validation the way they should; the keyring stores
+ * Dovecot; the certificate variants fail validation the way they should, and each is presented
+ * on its address; the options (more certificate names, more user domains) hold; the keyring stores
  * and finds a secret on the private bus; and stopping leaves nothing behind. */
 #define G_LOG_DOMAIN "test-testbed"
 
@@ -426,6 +427,120 @@ test_certificate (gconstpointer data)
   g_assert_cmphex (flags, ==, cert_case->expected);
 }
 
+/* Names and a domain the shared test-bed is started with (MsTestbedOptions). */
+#define EXTRA_NAME  "imap.extra.example.net"
+#define USER_DOMAIN "extra.example.net"
+
+static void
+test_certificate_extra_name (void)
+{
+  g_autoptr (GTlsDatabase) database = NULL;
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  g_autoptr (GSocketConnectable) identity = NULL;
+  g_autoptr (GSocketConnectable) other_identity = NULL;
+  g_autoptr (GError) error = NULL;
+  GTlsCertificateFlags flags;
+
+  g_assert_cmpstrv (ms_testbed_get_extra_names (testbed),
+                    ((const char *const[]){ EXTRA_NAME, NULL }));
+
+  database = g_tls_file_database_new (ms_testbed_get_ca_file (testbed), &error);
+  g_assert_no_error (error);
+  certificate = g_tls_certificate_new_from_file (
+    ms_testbed_get_cert_file (testbed, MS_TESTBED_CERT_VALID), &error);
+  g_assert_no_error (error);
+
+  identity = g_network_address_new (EXTRA_NAME, 993);
+  flags = g_tls_database_verify_chain (database, certificate,
+                                       G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER, identity, NULL,
+                                       G_TLS_DATABASE_VERIFY_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmphex (flags, ==, 0);
+
+  /* only the names asked for */
+  other_identity = g_network_address_new ("pop.extra.example.net", 995);
+  flags = g_tls_database_verify_chain (database, certificate,
+                                       G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER, other_identity,
+                                       NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmphex (flags, ==, G_TLS_CERTIFICATE_BAD_IDENTITY);
+}
+
+static void
+test_imap_login_domain_user (gconstpointer data)
+{
+  MsTestbedUserKind kind = GPOINTER_TO_INT (data);
+  const MsTestbedUser *user = ms_testbed_get_domain_user (testbed, kind, USER_DOMAIN);
+  g_autofree char *reply = NULL;
+  gint64 elapsed;
+
+  g_assert_nonnull (user);
+  g_assert_true (g_str_has_suffix (user->address, "@" USER_DOMAIN));
+  g_assert_cmpstr (user->password, ==, ms_testbed_get_user (testbed, kind)->password);
+  g_assert_null (ms_testbed_get_domain_user (testbed, kind, "other.example.net"));
+
+  reply = imap_authenticate (user, user->password, &elapsed);
+  g_assert_true (g_str_has_prefix (reply, "a OK"));
+}
+
+static gboolean
+accept_any_certificate (GTlsConnection      *connection,
+                        GTlsCertificate     *certificate,
+                        GTlsCertificateFlags errors,
+                        gpointer             user_data)
+{
+  return TRUE;
+}
+
+/* Dovecot and Postfix present each certificate variant on its own loopback address. */
+static void
+test_certificate_hosts (void)
+{
+  static const MsTestbedListener listeners[] = {
+    MS_TESTBED_IMAP_TLS,
+    MS_TESTBED_POP3_TLS,
+    MS_TESTBED_SMTP_TLS,
+  };
+
+  for (guint cert = 0; cert < MS_TESTBED_N_CERTS; cert++)
+    {
+      const char *host = ms_testbed_get_cert_host (testbed, cert);
+      g_autoptr (GTlsCertificate) expected = NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (host == NULL)
+        continue;
+
+      expected = g_tls_certificate_new_from_file (ms_testbed_get_cert_file (testbed, cert), &error);
+      g_assert_no_error (error);
+
+      for (guint i = 0; i < G_N_ELEMENTS (listeners); i++)
+        {
+          g_autoptr (GSocketClient) client = g_socket_client_new ();
+          g_autoptr (GSocketConnection) connection = NULL;
+          g_autoptr (GSocketConnectable) identity = NULL;
+          g_autoptr (GIOStream) tls = NULL;
+          guint16 port = ms_testbed_get_port (testbed, listeners[i]);
+
+          g_test_message ("%s:%u", host, port);
+          g_socket_client_set_timeout (client, SOCKET_TIMEOUT_SECONDS);
+          g_socket_client_set_enable_proxy (client, FALSE);
+          connection = g_socket_client_connect_to_host (client, host, port, NULL, &error);
+          g_assert_no_error (error);
+
+          identity = g_network_address_new (host, port);
+          tls = g_tls_client_connection_new (G_IO_STREAM (connection), identity, &error);
+          g_assert_no_error (error);
+          g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+          g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error);
+          g_assert_no_error (error);
+          g_assert_true (g_tls_certificate_is_same (
+            g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls)), expected));
+          g_io_stream_close (tls, NULL, NULL);
+        }
+    }
+}
+
 static const SecretSchema test_schema = {
   "org.example.MailSetup.TestbedTest",
   SECRET_SCHEMA_NONE,
@@ -567,12 +682,15 @@ main (int   argc,
     [MS_TESTBED_CERT_EXPIRED] = "/testbed/certificate/expired",
     [MS_TESTBED_CERT_NOT_YET_VALID] = "/testbed/certificate/not-yet-valid",
   };
+  static const char *const extra_names[] = { EXTRA_NAME, NULL };
+  static const char *const user_domains[] = { USER_DOMAIN, NULL };
+  MsTestbedOptions options = { .extra_names = extra_names, .user_domains = user_domains };
   g_autoptr (GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  testbed = ms_testbed_start (MS_TESTBED_MAIL | MS_TESTBED_KEYRING, &error);
+  testbed = ms_testbed_start_full (MS_TESTBED_MAIL | MS_TESTBED_KEYRING, &options, &error);
   if (testbed == NULL)
     {
       /* Loudly: a missing test-bed is a failure, never a skip. */
@@ -583,6 +701,14 @@ main (int   argc,
   add_listener_tests ();
   for (guint i = 0; i < MS_TESTBED_N_USERS; i++)
     g_test_add_data_func (user_paths[i], GINT_TO_POINTER (i), test_imap_login);
+  g_test_add_data_func ("/testbed/imap/login/domain-user/full-address",
+                        GINT_TO_POINTER (MS_TESTBED_USER_FULL_ADDRESS),
+                        test_imap_login_domain_user);
+  g_test_add_data_func ("/testbed/imap/login/domain-user/local-part",
+                        GINT_TO_POINTER (MS_TESTBED_USER_LOCAL_PART), test_imap_login_domain_user);
+  g_test_add_data_func ("/testbed/imap/login/domain-user/special-password",
+                        GINT_TO_POINTER (MS_TESTBED_USER_SPECIAL_PASSWORD),
+                        test_imap_login_domain_user);
   g_test_add_func ("/testbed/imap/login/wrong-password", test_imap_wrong_password);
   g_test_add_data_func ("/testbed/smtp/starttls/auth", GINT_TO_POINTER (MS_TESTBED_SMTP_STARTTLS),
                         test_smtp_auth);
@@ -590,6 +716,8 @@ main (int   argc,
                         test_smtp_auth);
   for (guint i = 0; i < G_N_ELEMENTS (cert_cases); i++)
     g_test_add_data_func (cert_paths[cert_cases[i].cert], &cert_cases[i], test_certificate);
+  g_test_add_func ("/testbed/certificate/extra-name", test_certificate_extra_name);
+  g_test_add_func ("/testbed/certificate/hosts", test_certificate_hosts);
   g_test_add_func ("/testbed/keyring/store-lookup", test_keyring);
   g_test_add_func ("/testbed/stop", test_stop);
 

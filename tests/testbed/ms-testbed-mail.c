@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The test-bed's mail servers: Dovecot (IMAP, POP3, SASL for Postfix) and Postfix
  * (submission), from the templates dovecot.conf.in, postfix-main.cf.in and
- * postfix-master.cf.in, on free loopback ports. */
+ * postfix-master.cf.in, on free loopback ports or, in a network namespace of the caller's own,
+ * on the standard ones. */
 #define G_LOG_DOMAIN "ms-testbed"
 
 #include "config.h"
@@ -25,6 +26,16 @@ static const char *const port_variables[MS_TESTBED_N_LISTENERS] = {
   [MS_TESTBED_POP3_TLS] = "POP3_TLS_PORT",
   [MS_TESTBED_SMTP_STARTTLS] = "SMTP_STARTTLS_PORT",
   [MS_TESTBED_SMTP_TLS] = "SMTP_TLS_PORT",
+};
+
+/* With MsTestbedOptions.standard_ports. */
+static const guint16 standard_ports[MS_TESTBED_N_LISTENERS] = {
+  [MS_TESTBED_IMAP_STARTTLS] = 143,
+  [MS_TESTBED_IMAP_TLS] = 993,
+  [MS_TESTBED_POP3_STARTTLS] = 110,
+  [MS_TESTBED_POP3_TLS] = 995,
+  [MS_TESTBED_SMTP_STARTTLS] = 587,
+  [MS_TESTBED_SMTP_TLS] = 465,
 };
 
 /* Runs a server's start command, which daemonizes, with its output going to @log_path. The
@@ -154,6 +165,26 @@ wait_for_port (guint16     port,
 }
 
 static gboolean
+add_passwd_entry (GString             *passwd,
+                  const MsTestbedUser *user,
+                  const char          *home,
+                  uid_t                uid,
+                  gid_t                gid,
+                  GError             **error)
+{
+  g_assert (strpbrk (user->login, ":\n") == NULL);
+  g_assert (strpbrk (user->password, ":\n") == NULL);
+
+  if (!_ms_testbed_make_dir (home, 0700, error) ||
+      !_ms_testbed_change_owner (home, uid, gid, error))
+    return FALSE;
+
+  g_string_append_printf (passwd, "%s:{PLAIN}%s:%u:%u::%s::\n", user->login, user->password,
+                          (guint) uid, (guint) gid, home);
+  return TRUE;
+}
+
+static gboolean
 write_users (MsTestbed *self,
              GError   **error)
 {
@@ -175,14 +206,25 @@ write_users (MsTestbed *self,
       g_autofree char *local_part = g_strndup (user->address, strcspn (user->address, "@"));
       g_autofree char *home = g_build_filename (mail_dir, local_part, NULL);
 
-      g_assert (strpbrk (user->password, ":\n") == NULL);
-
-      if (!_ms_testbed_make_dir (home, 0700, error) ||
-          !_ms_testbed_change_owner (home, uid, gid, error))
+      if (!add_passwd_entry (passwd, user, home, uid, gid, error))
         return FALSE;
+    }
 
-      g_string_append_printf (passwd, "%s:{PLAIN}%s:%u:%u::%s::\n", user->login, user->password,
-                              (guint) uid, (guint) gid, home);
+  /* The same users in each user domain, each with a home of its own; a user whose login is
+   * the local part alone is the same account in every domain. */
+  for (guint d = 0; self->user_domains[d] != NULL; d++)
+    {
+      for (guint i = 0; i < MS_TESTBED_N_USERS; i++)
+        {
+          const MsTestbedUser *user =
+            ms_testbed_get_domain_user (self, i, self->user_domains[d]);
+          g_autofree char *home = g_build_filename (mail_dir, user->login, NULL);
+
+          if (g_str_equal (user->login, ms_testbed_get_user (self, i)->login))
+            continue;
+          if (!add_passwd_entry (passwd, user, home, uid, gid, error))
+            return FALSE;
+        }
     }
 
   /* Dovecot's auth process, which reads it, runs as the group dovecot. */
@@ -364,8 +406,17 @@ _ms_testbed_start_mail_servers (MsTestbed  *self,
 {
   guint16 ports[MS_TESTBED_N_LISTENERS + 1];
 
-  if (!pick_free_ports (ports, G_N_ELEMENTS (ports), error))
-    return FALSE;
+  /* Dovecot's SASL listener for Postfix always gets a free port: it has no standard one. */
+  if (self->standard_ports)
+    {
+      memcpy (ports, standard_ports, sizeof standard_ports);
+      if (!pick_free_ports (ports + MS_TESTBED_N_LISTENERS, 1, error))
+        return FALSE;
+    }
+  else if (!pick_free_ports (ports, G_N_ELEMENTS (ports), error))
+    {
+      return FALSE;
+    }
 
   for (guint i = 0; i < MS_TESTBED_N_LISTENERS; i++)
     {
@@ -379,4 +430,3 @@ _ms_testbed_start_mail_servers (MsTestbed  *self,
   return start_dovecot (self, variables, error) && start_postfix (self, variables, error) &&
          wait_for_mail_servers (self, error);
 }
-

@@ -26,6 +26,14 @@ struct _MsTestbed
   guint16 ports[MS_TESTBED_N_LISTENERS];
   guint16 auth_port;
 
+  /* From MsTestbedOptions */
+  gboolean standard_ports;
+  GStrv extra_names;
+  GStrv user_domains;
+  /* MS_TESTBED_N_USERS per user domain, in the order of user_domains; MsTestbedUser of
+   * strings allocated with it (freed by ms_testbed_stop()) */
+  MsTestbedUser *domain_users;
+
   /* The guardian runs stop.sh when the write end of its stdin pipe, which only this process
    * holds, closes: at ms_testbed_stop(), or when this process dies in any way. */
   GSubprocess *guardian;

@@ -34,10 +34,38 @@ listener_security (MsTestbedListener listener)
   return ms_testbed_listener_is_starttls (listener) ? "starttls" : "tls";
 }
 
+static void
+add_string_array (JsonBuilder       *builder,
+                  const char *const *strings)
+{
+  json_builder_begin_array (builder);
+  for (guint i = 0; strings[i] != NULL; i++)
+    json_builder_add_string_value (builder, strings[i]);
+  json_builder_end_array (builder);
+}
+
+static void
+add_user (JsonBuilder         *builder,
+          MsTestbedUserKind    kind,
+          const MsTestbedUser *user)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, user_kinds[kind]);
+  json_builder_set_member_name (builder, "address");
+  json_builder_add_string_value (builder, user->address);
+  json_builder_set_member_name (builder, "login");
+  json_builder_add_string_value (builder, user->login);
+  json_builder_set_member_name (builder, "password");
+  json_builder_add_string_value (builder, user->password);
+  json_builder_end_object (builder);
+}
+
 static char *
 describe_as_json (MsTestbed     *testbed,
                   MsTestbedFlags flags)
 {
+  const char *const *domains = ms_testbed_get_user_domains (testbed);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -60,9 +88,22 @@ describe_as_json (MsTestbed     *testbed,
       json_builder_add_string_value (builder, ms_testbed_get_cert_file (testbed, i));
       json_builder_set_member_name (builder, "key-file");
       json_builder_add_string_value (builder, ms_testbed_get_key_file (testbed, i));
+      /* where Dovecot and Postfix present it */
+      json_builder_set_member_name (builder, "host");
+      if (ms_testbed_get_cert_host (testbed, i) != NULL)
+        json_builder_add_string_value (builder, ms_testbed_get_cert_host (testbed, i));
+      else
+        json_builder_add_null_value (builder);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "remote-host");
+  json_builder_add_string_value (builder, ms_testbed_get_remote_host (testbed));
+  json_builder_set_member_name (builder, "extra-names");
+  add_string_array (builder, ms_testbed_get_extra_names (testbed));
+  json_builder_set_member_name (builder, "user-domains");
+  add_string_array (builder, ms_testbed_get_user_domains (testbed));
 
   json_builder_set_member_name (builder, "listeners");
   json_builder_begin_array (builder);
@@ -79,22 +120,15 @@ describe_as_json (MsTestbed     *testbed,
     }
   json_builder_end_array (builder);
 
+  /* The fixed users first (readers pick the first of a kind), then those of the user domains. */
   json_builder_set_member_name (builder, "users");
   json_builder_begin_array (builder);
   for (guint i = 0; i < MS_TESTBED_N_USERS; i++)
+    add_user (builder, i, ms_testbed_get_user (testbed, i));
+  for (guint d = 0; domains[d] != NULL; d++)
     {
-      const MsTestbedUser *user = ms_testbed_get_user (testbed, i);
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "kind");
-      json_builder_add_string_value (builder, user_kinds[i]);
-      json_builder_set_member_name (builder, "address");
-      json_builder_add_string_value (builder, user->address);
-      json_builder_set_member_name (builder, "login");
-      json_builder_add_string_value (builder, user->login);
-      json_builder_set_member_name (builder, "password");
-      json_builder_add_string_value (builder, user->password);
-      json_builder_end_object (builder);
+      for (guint i = 0; i < MS_TESTBED_N_USERS; i++)
+        add_user (builder, i, ms_testbed_get_domain_user (testbed, i, domains[d]));
     }
   json_builder_end_array (builder);
 
@@ -116,6 +150,8 @@ static char *
 describe_as_text (MsTestbed     *testbed,
                   MsTestbedFlags flags)
 {
+  const char *const *domains = ms_testbed_get_user_domains (testbed);
+  const char *const *extra_names = ms_testbed_get_extra_names (testbed);
   g_autoptr (GString) text = g_string_new (NULL);
 
   g_string_append_printf (text, "dir:      %s\n", ms_testbed_get_dir (testbed));
@@ -138,6 +174,20 @@ describe_as_text (MsTestbed     *testbed,
       g_string_append_printf (text, "user:     %s login %s password %s\n", user->address,
                               user->login, user->password);
     }
+
+  for (guint d = 0; domains[d] != NULL; d++)
+    {
+      for (guint i = 0; i < MS_TESTBED_N_USERS; i++)
+        {
+          const MsTestbedUser *user = ms_testbed_get_domain_user (testbed, i, domains[d]);
+
+          g_string_append_printf (text, "user:     %s login %s password %s\n", user->address,
+                                  user->login, user->password);
+        }
+    }
+
+  for (guint i = 0; extra_names[i] != NULL; i++)
+    g_string_append_printf (text, "name:     %s (valid certificate)\n", extra_names[i]);
 
   if ((flags & MS_TESTBED_KEYRING) != 0)
     g_string_append_printf (text, "DBUS_SESSION_BUS_ADDRESS=%s\n",
@@ -229,6 +279,27 @@ certs_only (const char *directory)
   return 0;
 }
 
+/* "a,b" "c" → "a" "b" "c"; empty items dropped. */
+static GStrv
+split_lists (char **args)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    {
+      g_auto (GStrv) items = g_strsplit (args[i], ",", -1);
+
+      for (guint j = 0; items[j] != NULL; j++)
+        {
+          g_strstrip (items[j]);
+          if (items[j][0] != '\0')
+            g_strv_builder_add (builder, items[j]);
+        }
+    }
+
+  return g_strv_builder_end (builder);
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -261,12 +332,25 @@ main (int   argc,
   g_autoptr (GError) error = NULL;
   g_autofree char *description = NULL;
   g_autofree char *certs_dir = NULL;
+  g_auto (GStrv) extra_names_args = NULL;
+  g_auto (GStrv) user_domains_args = NULL;
+  g_auto (GStrv) extra_names = NULL;
+  g_auto (GStrv) user_domains = NULL;
   gboolean keyring = FALSE;
   gboolean json = FALSE;
   MsTestbedFlags flags = MS_TESTBED_MAIL;
+  MsTestbedOptions options = { 0 };
   const GOptionEntry entries[] = {
     { "keyring", 0, 0, G_OPTION_ARG_NONE, &keyring,
       "Also run gnome-keyring on a private session bus", NULL },
+    { "standard-ports", 0, 0, G_OPTION_ARG_NONE, &options.standard_ports,
+      "Listen on 143, 993, 110, 995, 587 and 465 (in a network namespace of your own)", NULL },
+    { "extra-names", 0, 0, G_OPTION_ARG_STRING_ARRAY, &extra_names_args,
+      "More DNS names for the valid certificate (comma-separated, repeatable)", "NAME,…" },
+    { "user-domains", 0, 0, G_OPTION_ARG_STRING_ARRAY, &user_domains_args,
+      "More domains for the users: alice@DOMAIN, bob@DOMAIN, carol@DOMAIN (comma-separated, "
+      "repeatable)",
+      "DOMAIN,…" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the facts as one line of JSON", NULL },
     { "certs-only", 0, 0, G_OPTION_ARG_FILENAME, &certs_dir,
       "Only write the test CA and certificate variants into DIR, print them as JSON and exit",
@@ -281,7 +365,10 @@ main (int   argc,
                                 "Starts Dovecot and Postfix on free loopback ports with a "
                                 "throwaway CA and users, prints where\n"
                                 "everything is, and stops it all on SIGINT, SIGTERM or the end "
-                                "of standard input.\nNeeds root.");
+                                "of standard input.\nNeeds root. --standard-ports, "
+                                "--extra-names and --user-domains serve a world of\n"
+                                "several domains inside a network namespace (see "
+                                "tests/discovery-world).");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -295,7 +382,12 @@ main (int   argc,
   if (keyring)
     flags |= MS_TESTBED_KEYRING;
 
-  testbed = ms_testbed_start (flags, &error);
+  extra_names = split_lists (extra_names_args);
+  user_domains = split_lists (user_domains_args);
+  options.extra_names = (const char *const *) extra_names;
+  options.user_domains = (const char *const *) user_domains;
+
+  testbed = ms_testbed_start_full (flags, &options, &error);
   if (testbed == NULL)
     {
       g_printerr ("ms-testbed: %s\n", error->message);

@@ -325,6 +325,99 @@ make_testbed_dir (MsTestbed *self,
   return _ms_testbed_make_dir (self->dir, 0755, error);
 }
 
+/* Names go unquoted into openssl.cnf and Dovecot's passwd-file: plain DNS names only. */
+static gboolean
+is_plain_dns_name (const char *name,
+                   gboolean    allow_wildcard)
+{
+  if (allow_wildcard && g_str_has_prefix (name, "*."))
+    name += 2;
+
+  return name[0] != '\0' && name[0] != '.' && name[0] != '-' && strlen (name) <= 253 &&
+         name[strspn (name, G_CSET_A_2_Z G_CSET_a_2_z G_CSET_DIGITS ".-")] == '\0' &&
+         strstr (name, "..") == NULL;
+}
+
+static gboolean
+check_names (const char *const *names,
+             gboolean           allow_wildcard,
+             const char        *what,
+             GError           **error)
+{
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      if (!is_plain_dns_name (names[i], allow_wildcard))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "Not a plain DNS name for the test-bed's %s: “%s”", what, names[i]);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* A NULL list becomes an empty one. */
+static GStrv
+copy_names (const char *const *names)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (names != NULL)
+    g_strv_builder_addv (builder, (const char **) names);
+
+  return g_strv_builder_end (builder);
+}
+
+static void
+make_domain_users (MsTestbed *self)
+{
+  guint n_domains = g_strv_length (self->user_domains);
+
+  self->domain_users = g_new0 (MsTestbedUser, n_domains * MS_TESTBED_N_USERS);
+  for (guint d = 0; d < n_domains; d++)
+    {
+      for (guint kind = 0; kind < MS_TESTBED_N_USERS; kind++)
+        {
+          const MsTestbedUser *user = &users[kind];
+          MsTestbedUser *domain_user = &self->domain_users[d * MS_TESTBED_N_USERS + kind];
+          g_autofree char *local_part = g_strndup (user->address, strcspn (user->address, "@"));
+          char *address = g_strconcat (local_part, "@", self->user_domains[d], NULL);
+
+          domain_user->address = address;
+          domain_user->login =
+            g_str_equal (user->login, user->address) ? g_strdup (address) : g_strdup (user->login);
+          domain_user->password = g_strdup (user->password);
+        }
+    }
+}
+
+static void
+free_domain_users (MsTestbed *self)
+{
+  guint n_domains = self->user_domains != NULL ? g_strv_length (self->user_domains) : 0;
+
+  for (guint i = 0; self->domain_users != NULL && i < n_domains * MS_TESTBED_N_USERS; i++)
+    {
+      g_free ((char *) self->domain_users[i].address);
+      g_free ((char *) self->domain_users[i].login);
+      g_free ((char *) self->domain_users[i].password);
+    }
+  g_clear_pointer (&self->domain_users, g_free);
+}
+
+/* ", DNS:name" for each extra name, for the valid certificate's subjectAltName. */
+static char *
+format_extra_sans (MsTestbed *self)
+{
+  g_autoptr (GString) sans = g_string_new (NULL);
+
+  for (guint i = 0; self->extra_names != NULL && self->extra_names[i] != NULL; i++)
+    g_string_append_printf (sans, ", DNS:%s", self->extra_names[i]);
+
+  return g_string_free (g_steal_pointer (&sans), FALSE);
+}
+
 /**
  * ms_testbed_start:
  * @flags: the servers to start
@@ -351,10 +444,38 @@ MsTestbed *
 ms_testbed_start (MsTestbedFlags flags,
                   GError       **error)
 {
+  return ms_testbed_start_full (flags, NULL, error);
+}
+
+/**
+ * ms_testbed_start_full:
+ * @flags: the servers to start
+ * @options: (nullable): standard ports, more certificate names, more user domains
+ * @error: return location for a #GError
+ *
+ * Like ms_testbed_start(), with @options. With #MsTestbedOptions.standard_ports, only one
+ * test-bed can run at a time in a network namespace, and only where nothing else uses those
+ * ports: in a namespace of the caller's own (`ip netns`), not on a shared machine.
+ *
+ * Returns: (transfer full) (nullable): the running test-bed, or %NULL with @error set
+ */
+MsTestbed *
+ms_testbed_start_full (MsTestbedFlags          flags,
+                       const MsTestbedOptions *options,
+                       GError                **error)
+{
+  static const MsTestbedOptions default_options = { 0 };
   g_autoptr (MsTestbed) self = NULL;
   g_autoptr (GHashTable) variables = NULL;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (options == NULL)
+    options = &default_options;
+
+  if (!check_names (options->extra_names, TRUE, "certificate", error) ||
+      !check_names (options->user_domains, FALSE, "user domains", error))
+    return NULL;
 
   if ((flags & MS_TESTBED_MAIL) != 0 && geteuid () != 0)
     {
@@ -365,6 +486,10 @@ ms_testbed_start (MsTestbedFlags flags,
 
   self = g_new0 (MsTestbed, 1);
   self->guardian_fd = -1;
+  self->standard_ports = options->standard_ports;
+  self->extra_names = copy_names (options->extra_names);
+  self->user_domains = copy_names (options->user_domains);
+  make_domain_users (self);
 
   if (!make_testbed_dir (self, error))
     return NULL;
@@ -372,6 +497,7 @@ ms_testbed_start (MsTestbedFlags flags,
   variables = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_hash_table_insert (variables, (char *) "DIR", g_strdup (self->dir));
   g_hash_table_insert (variables, (char *) "HOST", g_strdup (MS_TESTBED_HOST));
+  g_hash_table_insert (variables, (char *) "VALID_EXTRA_SANS", format_extra_sans (self));
 
   self->stop_script = g_build_filename (self->dir, "stop.sh", NULL);
   if (!_ms_testbed_write_from_template ("stop.sh.in", self->stop_script, variables, error) ||
@@ -466,6 +592,9 @@ ms_testbed_stop (MsTestbed *self)
       g_free (self->cert_files[i]);
       g_free (self->key_files[i]);
     }
+  free_domain_users (self);
+  g_strfreev (self->user_domains);
+  g_strfreev (self->extra_names);
   g_free (self->ca_file);
   g_free (self->stop_script);
   g_free (self->dir);
@@ -555,8 +684,8 @@ ms_testbed_get_host (MsTestbed *self)
  * @self: a test-bed
  * @cert: a certificate variant
  *
- * Dovecot's listeners (IMAP and POP3, same ports) also answer on other loopback addresses,
- * each presenting one certificate variant.
+ * Dovecot's listeners (IMAP and POP3) and Postfix's (submission) also answer on other
+ * loopback addresses, on the same ports, each presenting one certificate variant.
  *
  * Returns: (nullable): where Dovecot presents @cert: `127.0.0.1` (valid), `127.0.0.2` (wrong
  *   host), `127.0.0.4` (expired), `127.0.0.5` (not yet valid); %NULL for the self-signed one
@@ -607,7 +736,8 @@ ms_testbed_get_remote_host (MsTestbed *self)
  * @self: a test-bed
  * @listener: which listener
  *
- * Returns: the port of @listener, or 0 if @self was started without %MS_TESTBED_MAIL
+ * Returns: the port of @listener (its standard port with #MsTestbedOptions.standard_ports), or
+ *   0 if @self was started without %MS_TESTBED_MAIL
  */
 guint16
 ms_testbed_get_port (MsTestbed        *self,
@@ -634,6 +764,67 @@ ms_testbed_get_user (MsTestbed        *self,
   g_return_val_if_fail (kind < MS_TESTBED_N_USERS, NULL);
 
   return &users[kind];
+}
+
+/**
+ * ms_testbed_get_domain_user:
+ * @self: a test-bed
+ * @kind: which user
+ * @domain: one of #MsTestbedOptions.user_domains
+ *
+ * The user @kind in @domain: `alice@DOMAIN` logging in as `alice@DOMAIN`, `bob@DOMAIN` as
+ * `bob` (the same account as `bob@example.test`), `carol@DOMAIN` as `carol@DOMAIN`; the
+ * passwords are those of ms_testbed_get_user().
+ *
+ * Returns: (transfer none) (nullable): the user, or %NULL if @domain is not a user domain of
+ *   @self
+ */
+const MsTestbedUser *
+ms_testbed_get_domain_user (MsTestbed        *self,
+                            MsTestbedUserKind kind,
+                            const char       *domain)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (kind < MS_TESTBED_N_USERS, NULL);
+  g_return_val_if_fail (domain != NULL, NULL);
+
+  for (guint d = 0; self->user_domains[d] != NULL; d++)
+    {
+      if (g_ascii_strcasecmp (self->user_domains[d], domain) == 0)
+        return &self->domain_users[d * MS_TESTBED_N_USERS + kind];
+    }
+
+  return NULL;
+}
+
+/**
+ * ms_testbed_get_user_domains:
+ * @self: a test-bed
+ *
+ * Returns: (transfer none) (array zero-terminated=1): #MsTestbedOptions.user_domains, empty
+ *   when none were given
+ */
+const char *const *
+ms_testbed_get_user_domains (MsTestbed *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return (const char *const *) self->user_domains;
+}
+
+/**
+ * ms_testbed_get_extra_names:
+ * @self: a test-bed
+ *
+ * Returns: (transfer none) (array zero-terminated=1): #MsTestbedOptions.extra_names, which the
+ *   valid certificate carries besides its own names; empty when none were given
+ */
+const char *const *
+ms_testbed_get_extra_names (MsTestbed *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return (const char *const *) self->extra_names;
 }
 
 /**

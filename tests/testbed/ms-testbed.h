@@ -17,7 +17,7 @@ G_BEGIN_DECLS
  * @MS_TESTBED_N_LISTENERS: the number of listeners
  *
  * The servers a test-bed started with %MS_TESTBED_MAIL listens with, each on its own free
- * loopback port.
+ * loopback port, or on the protocol's standard port with #MsTestbedOptions.standard_ports.
  */
 typedef enum
 {
@@ -39,6 +39,8 @@ typedef enum
  * @MS_TESTBED_N_USERS: the number of users
  *
  * The mail users every test-bed knows, both to Dovecot and, through Dovecot's SASL, to Postfix.
+ * With #MsTestbedOptions.user_domains the same users exist in those domains too (see
+ * ms_testbed_get_domain_user()).
  */
 typedef enum
 {
@@ -63,8 +65,8 @@ typedef struct
 
 /**
  * MsTestbedCert:
- * @MS_TESTBED_CERT_VALID: signed by the test CA for `localhost`, `127.0.0.1` and
- *   `mail.example.test`; the servers use this one
+ * @MS_TESTBED_CERT_VALID: signed by the test CA for `localhost`, `127.0.0.1`,
+ *   `mail.example.test` and #MsTestbedOptions.extra_names; the servers use this one
  * @MS_TESTBED_CERT_SELF_SIGNED: self-signed, for `localhost` and `127.0.0.1`
  * @MS_TESTBED_CERT_WRONG_HOST: signed by the test CA, only for `wrong.example.test`
  * @MS_TESTBED_CERT_EXPIRED: signed by the test CA, valid from 2020 to 2021 only
@@ -99,10 +101,34 @@ typedef enum
   MS_TESTBED_KEYRING = 1 << 1,
 } MsTestbedFlags;
 
+/**
+ * MsTestbedOptions:
+ * @standard_ports: listen on the standard ports (IMAP 143 and 993, POP3 110 and 995, SMTP
+ *   submission 587 and 465) instead of free high ones. Those are taken on most machines: this
+ *   is for a network namespace of the caller's own.
+ * @extra_names: (nullable) (array zero-terminated=1): more DNS names for the valid
+ *   certificate's subject alternative names (letters, digits, `-`, `.`, and `*.` in front)
+ * @user_domains: (nullable) (array zero-terminated=1): more domains whose users log in with
+ *   the same passwords as the ones of #MsTestbedUserKind (`alice@DOMAIN`, `bob`,
+ *   `carol@DOMAIN`)
+ *
+ * What ms_testbed_start_full() does beyond ms_testbed_start(). Zero-initialise it and set what
+ * you need.
+ */
+typedef struct
+{
+  gboolean standard_ports;
+  const char *const *extra_names;
+  const char *const *user_domains;
+} MsTestbedOptions;
+
 typedef struct _MsTestbed MsTestbed;
 
 MsTestbed           *ms_testbed_start (MsTestbedFlags flags,
                                        GError       **error);
+MsTestbed           *ms_testbed_start_full (MsTestbedFlags          flags,
+                                            const MsTestbedOptions *options,
+                                            GError                **error);
 void                 ms_testbed_stop (MsTestbed *self);
 
 const char          *ms_testbed_get_dir (MsTestbed *self);
@@ -119,6 +145,11 @@ guint16              ms_testbed_get_port (MsTestbed        *self,
                                           MsTestbedListener listener);
 const MsTestbedUser *ms_testbed_get_user (MsTestbed        *self,
                                           MsTestbedUserKind kind);
+const MsTestbedUser *ms_testbed_get_domain_user (MsTestbed        *self,
+                                                 MsTestbedUserKind kind,
+                                                 const char       *domain);
+const char *const   *ms_testbed_get_user_domains (MsTestbed *self);
+const char *const   *ms_testbed_get_extra_names (MsTestbed *self);
 
 const char          *ms_testbed_listener_protocol (MsTestbedListener listener);
 gboolean             ms_testbed_listener_is_starttls (MsTestbedListener listener);
