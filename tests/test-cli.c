@@ -360,12 +360,170 @@ test_cli_remove_outside_store (void)
   g_assert_true (g_file_test (source, G_FILE_TEST_EXISTS));
 }
 
+typedef struct
+{
+  const char *name;
+  const char *args[12];
+  const char *message_part;
+} DiscoverUsageCase;
+
+static const DiscoverUsageCase discover_usage_cases[] = {
+  { "no-address", { NULL }, "give the e-mail address to look up" },
+  { "invalid-address", { "alice.example.com" }, "cannot look up “alice.example.com”: " },
+  { "extra-argument", { "alice@example.com", "bob@example.com" },
+    "unexpected argument “bob@example.com”" },
+  { "verify-without-password-stdin", { "alice@example.com", "--verify" },
+    "--verify needs the password: add --password-stdin" },
+  { "password-stdin-without-verify", { "alice@example.com", "--password-stdin" },
+    "--password-stdin only goes with --verify" },
+  { "accept-untrusted-without-verify", { "alice@example.com", "--accept-untrusted" },
+    "--accept-untrusted only goes with --verify" },
+  { "timeout-zero", { "alice@example.com", "--timeout", "0" },
+    "--timeout: “0” is not a number of seconds above 0" },
+  { "timeout-not-a-number", { "alice@example.com", "--timeout", "abc" },
+    "--timeout: “abc” is not a number of seconds above 0" },
+  { "timeout-negative", { "alice@example.com", "--timeout=-3" },
+    "--timeout: “-3” is not a number of seconds above 0" },
+  { "providers-dir-missing", { "alice@example.com", "--providers-dir", "/nonexistent" },
+    "--providers-dir: " },
+  { "ca-file-missing", { "alice@example.com", "--ca-file", "/nonexistent/ca.pem" },
+    "--ca-file: " },
+  { "ispdb-url-not-web", { "alice@example.com", "--ispdb-url", "ftp://example.com/" },
+    "--ispdb-url: “ftp://example.com/” is not an http:// or https:// URL" },
+};
+
+static void
+test_cli_discover_usage (gconstpointer data)
+{
+  const DiscoverUsageCase *c = data;
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autoptr (CliResult) result = NULL;
+
+  g_ptr_array_add (args, (gpointer) "discover");
+  for (guint i = 0; c->args[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) c->args[i]);
+  result = spawn_cli (args);
+
+  assert_one_line_error (result);
+  g_assert_true (g_str_has_prefix (result->err, "mail-setup-cli discover: "));
+  if (strstr (result->err, c->message_part) == NULL)
+    g_error ("%s: “%s” lacks “%s”", c->name, result->err, c->message_part);
+}
+
+/* Nothing can be found for a name under .invalid (RFC 6761: it never resolves), with HTTP
+ * fallbacks and guessing off and the ISPDB on a closed local port: hermetic, no internet. */
+static CliResult *
+discover_nothing (gboolean json)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  static const char *const fixed[] = {
+    "discover",  "nobody@nothing.invalid", "--no-http", "--no-guess",
+    "--ispdb-url", "http://127.0.0.1:1/",  "--timeout", "5",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    g_ptr_array_add (args, (gpointer) fixed[i]);
+  if (json)
+    g_ptr_array_add (args, (gpointer) "--json");
+  return spawn_cli (args);
+}
+
+static void
+test_cli_discover_nothing_found_json (void)
+{
+  g_autoptr (CliResult) result = discover_nothing (TRUE);
+  g_autoptr (JsonObject) object = NULL;
+  static const char *const srv_queries[] = {
+    "_submissions._tcp.nothing.invalid", "_submission._tcp.nothing.invalid",
+    "_imaps._tcp.nothing.invalid",       "_imap._tcp.nothing.invalid",
+    "_pop3s._tcp.nothing.invalid",       "_pop3._tcp.nothing.invalid",
+  };
+  JsonArray *sources;
+  JsonObject *chosen;
+  gboolean ispdb_asked = FALSE;
+
+  g_assert_cmpint (result->status, ==, 1);
+  /* standard output is exactly one JSON document; the live lines went to standard error */
+  object = parse_object (result->out);
+  g_assert_cmpstr (json_object_get_string_member (object, "address"), ==,
+                   "nobody@nothing.invalid");
+  g_assert_cmpstr (json_object_get_string_member (object, "domain"), ==, "nothing.invalid");
+
+  sources = json_object_get_array_member (object, "sources");
+  g_assert_cmpuint (json_array_get_length (sources), >=, G_N_ELEMENTS (srv_queries));
+  for (guint i = 0; i < json_array_get_length (sources); i++)
+    {
+      JsonObject *source = json_array_get_object_element (sources, i);
+      const char *name = json_object_get_string_member (source, "name");
+      const char *query = json_object_get_string_member (source, "url_or_query");
+      const char *state = json_object_get_string_member (source, "state");
+      JsonNode *error = json_object_get_member (source, "error");
+
+      g_assert_nonnull (name);
+      g_assert_nonnull (query);
+      g_assert_cmpstr (name, !=, "guess");
+      g_assert_false (json_object_get_boolean_member (source, "ok"));
+      g_assert_cmpint (json_object_get_int_member (source, "elapsed_ms"), >=, 0);
+      g_assert_true (json_object_has_member (source, "trusted"));
+      g_assert_true (json_object_has_member (source, "service_absent"));
+      /* every source says why it failed, unless the timeout made it moot */
+      if (g_strcmp0 (state, "abandoned") != 0)
+        {
+          g_assert_cmpstr (state, ==, "finished");
+          g_assert_true (JSON_NODE_HOLDS_VALUE (error));
+          g_assert_cmpstr (json_node_get_string (error), !=, "");
+        }
+      if (g_str_has_prefix (query, "http://127.0.0.1:1/"))
+        ispdb_asked = TRUE;
+      g_assert_false (g_str_has_prefix (query, "http://autoconfig."));
+    }
+  g_assert_true (ispdb_asked);
+  for (guint i = 0; i < G_N_ELEMENTS (srv_queries); i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < json_array_get_length (sources); j++)
+        if (g_str_equal (json_object_get_string_member (json_array_get_object_element (sources, j),
+                                                        "url_or_query"),
+                         srv_queries[i]))
+          found = TRUE;
+      if (!found)
+        g_error ("no SRV lookup of %s in %s", srv_queries[i], result->out);
+    }
+
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "incoming")), ==,
+                    0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "outgoing")), ==,
+                    0);
+  chosen = json_object_get_object_member (object, "chosen");
+  g_assert_true (json_object_get_null_member (chosen, "incoming"));
+  g_assert_true (json_object_get_null_member (chosen, "outgoing"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "hints")), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (object, "elapsed_ms"), >=, 0);
+  g_assert_false (json_object_has_member (object, "verify"));
+}
+
+static void
+test_cli_discover_nothing_found_text (void)
+{
+  g_autoptr (CliResult) result = discover_nothing (FALSE);
+
+  g_assert_cmpint (result->status, ==, 1);
+  /* one line per lookup as it finishes, then the (empty) tables */
+  g_assert_nonnull (strstr (result->out, "✗ srv _imaps._tcp.nothing.invalid: "));
+  g_assert_nonnull (strstr (result->out, "✗ mx "));
+  g_assert_nonnull (strstr (result->out, "Incoming servers, best first:\n  none found\n"));
+  g_assert_nonnull (strstr (result->out, "Outgoing servers, best first:\n  none found\n"));
+  g_assert_null (strstr (result->out, "Chosen"));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   static const char *help_commands[] = {
     "--help", "accounts", "accounts add", "accounts list", "accounts show", "accounts remove",
+    "discover",
   };
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
@@ -391,6 +549,15 @@ main (int    argc,
   g_test_add_func ("/cli/accounts/add/duplicate", test_cli_add_duplicate);
   g_test_add_func ("/cli/accounts/show/missing", test_cli_show_missing);
   g_test_add_func ("/cli/accounts/remove/outside-store", test_cli_remove_outside_store);
+  for (guint i = 0; i < G_N_ELEMENTS (discover_usage_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/discover/usage/%s",
+                                               discover_usage_cases[i].name);
+
+      g_test_add_data_func (path, &discover_usage_cases[i], test_cli_discover_usage);
+    }
+  g_test_add_func ("/cli/discover/nothing-found/json", test_cli_discover_nothing_found_json);
+  g_test_add_func ("/cli/discover/nothing-found/text", test_cli_discover_nothing_found_text);
 
   return g_test_run ();
 }

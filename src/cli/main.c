@@ -11,6 +11,8 @@
 #include "ms-cli.h"
 
 static const MsCliCommand commands[] = {
+  { "discover", N_("Find the servers for an e-mail address, and log in to them with --verify"),
+    ms_cli_discover },
   { "accounts", N_("Add, list, show and remove Mail Setup’s accounts"), ms_cli_accounts },
   { "test", N_("Check a server, or both servers of an account"), ms_cli_test },
   { "export", N_("Write an account into Thunderbird, Evolution or an autoconfig file"),

@@ -312,6 +312,184 @@ ms_cli_describe_server (MsServerConfig *server)
                           ms_server_config_get_username (server));
 }
 
+static void
+add_strv (JsonBuilder       *builder,
+          const char        *member,
+          const char *const *values)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}
+
+void
+ms_cli_json_add_string_or_null (JsonBuilder *builder,
+                                const char  *member,
+                                const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_date (JsonBuilder *builder,
+          const char  *member,
+          GDateTime   *date)
+{
+  g_autofree char *text = date ? g_date_time_format_iso8601 (date) : NULL;
+
+  ms_cli_json_add_string_or_null (builder, member, text);
+}
+
+/**
+ * ms_cli_check_result_to_json:
+ * @result: a check's result
+ * @with_transcript: whether to add the (redacted) dialogue with the server
+ *
+ * Returns: (transfer full): the result as the JSON object `test --json` prints
+ */
+JsonNode *
+ms_cli_check_result_to_json (MsCheckResult *result,
+                             gboolean       with_transcript)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  MsServerConfig *server = ms_check_result_get_server (result);
+  const MsCertificateInfo *certificate = ms_check_result_get_certificate (result);
+  static const char *const phase_names[] = { "connect_ms", "tls_ms", "greeting_ms", "auth_ms",
+                                             "logout_ms" };
+
+  json_builder_begin_object (builder);
+  ms_cli_json_add_string_or_null (builder, "protocol",
+                                  ms_protocol_to_string (ms_server_config_get_protocol (server)));
+  ms_cli_json_add_string_or_null (builder, "host", ms_server_config_get_host (server));
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, ms_server_config_get_port (server));
+  ms_cli_json_add_string_or_null (builder, "security",
+                                  ms_security_to_string (ms_server_config_get_security (server)));
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, ms_check_result_get_ok (result));
+  ms_cli_json_add_string_or_null (builder, "diagnosis",
+                                  ms_diagnosis_to_nick (ms_check_result_get_diagnosis (result)));
+  ms_cli_json_add_string_or_null (builder, "message", ms_check_result_get_message (result));
+  ms_cli_json_add_string_or_null (builder, "fix", ms_check_result_get_fix (result));
+  ms_cli_json_add_string_or_null (builder, "server_text", ms_check_result_get_server_text (result));
+  add_strv (builder, "capabilities", ms_check_result_get_capabilities (result));
+  add_strv (builder, "auth_mechanisms", ms_check_result_get_auth_mechanisms (result));
+  ms_cli_json_add_string_or_null (builder, "auth_used", ms_check_result_get_auth_used (result));
+  ms_cli_json_add_string_or_null (builder, "username_used", ms_check_result_get_username_used (result));
+
+  json_builder_set_member_name (builder, "tls");
+  if (ms_check_result_get_tls_version (result) == NULL && certificate == NULL)
+    json_builder_add_null_value (builder);
+  else
+    {
+      json_builder_begin_object (builder);
+      ms_cli_json_add_string_or_null (builder, "version", ms_check_result_get_tls_version (result));
+      ms_cli_json_add_string_or_null (builder, "cipher", ms_check_result_get_tls_cipher (result));
+      json_builder_set_member_name (builder, "certificate");
+      if (certificate == NULL)
+        json_builder_add_null_value (builder);
+      else
+        {
+          g_auto (GStrv) errors = ms_certificate_flags_to_strv (certificate->errors);
+
+          json_builder_begin_object (builder);
+          ms_cli_json_add_string_or_null (builder, "subject", certificate->subject);
+          ms_cli_json_add_string_or_null (builder, "issuer", certificate->issuer);
+          add_strv (builder, "sans", (const char *const *) certificate->names);
+          add_date (builder, "not_before", certificate->not_before);
+          add_date (builder, "not_after", certificate->not_after);
+          ms_cli_json_add_string_or_null (builder, "sha256", certificate->sha256);
+          add_strv (builder, "errors", (const char *const *) errors);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_object (builder);
+    }
+
+  json_builder_set_member_name (builder, "phases");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < MS_CHECK_N_PHASES; i++)
+    {
+      json_builder_set_member_name (builder, phase_names[i]);
+      json_builder_add_int_value (builder, ms_check_result_get_phase_ms (result, i));
+    }
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "elapsed_ms");
+  json_builder_add_int_value (builder, ms_check_result_get_elapsed_ms (result));
+
+  if (with_transcript)
+    add_strv (builder, "transcript", ms_check_result_get_transcript (result));
+
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/**
+ * ms_cli_print_check_result:
+ * @out: where to print, like stdout
+ * @result: a check's result
+ * @logged_in_expected: whether the check had a password (and so should have logged in)
+ * @with_transcript: whether to add the (redacted) dialogue with the server
+ *
+ * Prints the result as `test` does: one ✓ or ✗ line, then the server's words and the
+ * certificate when they explain a failure.
+ */
+void
+ms_cli_print_check_result (FILE          *out,
+                           MsCheckResult *result,
+                           gboolean       logged_in_expected,
+                           gboolean       with_transcript)
+{
+  MsServerConfig *server = ms_check_result_get_server (result);
+  g_autofree char *protocol =
+    g_ascii_strup (ms_protocol_to_string (ms_server_config_get_protocol (server)), -1);
+  const char *host = ms_server_config_get_host (server);
+  guint port = ms_server_config_get_port (server);
+  const char *server_text = ms_check_result_get_server_text (result);
+
+  if (ms_check_result_get_ok (result))
+    {
+      const char *tls = ms_check_result_get_tls_version (result);
+
+      if (logged_in_expected)
+        /* Translators: ✓ IMAP imap.example.com:993 (TLS 1.3): logged in as alice@example.com
+           with PLAIN */
+        fprintf (out, _("✓ %s %s:%u (%s): logged in as %s with %s\n"), protocol, host, port,
+                 tls ? tls : _("no TLS"), ms_check_result_get_username_used (result),
+                 ms_check_result_get_auth_used (result));
+      else
+        fprintf (out, _("✓ %s %s:%u (%s): reachable; not logged in (no password given)\n"),
+                 protocol, host, port, tls ? tls : _("no TLS"));
+    }
+  else
+    {
+      const MsCertificateInfo *certificate = ms_check_result_get_certificate (result);
+
+      fprintf (out, "✗ %s %s:%u: %s %s\n", protocol, host, port,
+               ms_check_result_get_message (result), ms_check_result_get_fix (result));
+      if (server_text != NULL)
+        /* Translators: the server's own words, quoted */
+        fprintf (out, _("  The server said: “%s”\n"), server_text);
+      if (certificate != NULL && certificate->errors != 0)
+        fprintf (out, _("  Certificate: %s, issued by %s, fingerprint %s\n"),
+                 certificate->subject, certificate->issuer, certificate->sha256);
+    }
+
+  if (with_transcript)
+    {
+      const char *const *lines = ms_check_result_get_transcript (result);
+
+      for (guint i = 0; lines[i] != NULL; i++)
+        fprintf (out, "    %s\n", lines[i]);
+    }
+}
+
 /**
  * ms_cli_read_password:
  * @command: the command line so far, for messages

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 
 #include "mailsetup.h"
 
@@ -13,12 +14,14 @@ G_BEGIN_DECLS
  * @MS_CLI_EXIT_OK: everything worked (every check passed)
  * @MS_CLI_EXIT_FAILED: a check failed, or the operation could not be carried out
  * @MS_CLI_EXIT_USAGE: the command line or the input was wrong; nothing was changed
+ * @MS_CLI_EXIT_INTERRUPTED: stopped by Ctrl-C (SIGINT) or SIGTERM, as shells report it
  */
 typedef enum
 {
   MS_CLI_EXIT_OK = 0,
   MS_CLI_EXIT_FAILED = 1,
   MS_CLI_EXIT_USAGE = 2,
+  MS_CLI_EXIT_INTERRUPTED = 130,
 } MsCliExit;
 
 /* A (sub)command: @argv[0] is its own name. */
@@ -54,9 +57,18 @@ gboolean    ms_cli_parse_options (GOptionContext *context,
                                   char         ***argv,
                                   int            *out_exit_code);
 void        ms_cli_print_json (JsonNode *node);
+void        ms_cli_json_add_string_or_null (JsonBuilder *builder,
+                                            const char  *member,
+                                            const char  *value);
 JsonNode   *ms_cli_account_to_json (MsAccount  *account,
                                     const char *path);
 char       *ms_cli_describe_server (MsServerConfig *server);
+JsonNode   *ms_cli_check_result_to_json (MsCheckResult *result,
+                                         gboolean       with_transcript);
+void        ms_cli_print_check_result (FILE          *out,
+                                       MsCheckResult *result,
+                                       gboolean       logged_in_expected,
+                                       gboolean       with_transcript);
 
 int         ms_cli_accounts (int    argc,
                              char **argv);
@@ -64,6 +76,8 @@ int         ms_cli_test (int    argc,
                          char **argv);
 int         ms_cli_export (int    argc,
                            char **argv);
+int         ms_cli_discover (int    argc,
+                             char **argv);
 char       *ms_cli_read_password (const char *command,
                                   int        *out_exit_code);
 void        ms_cli_wipe_password (char *password);
