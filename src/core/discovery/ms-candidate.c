@@ -197,6 +197,11 @@ ms_candidate_get_trusted (MsCandidate *self)
 {
   g_return_val_if_fail (MS_IS_CANDIDATE (self), FALSE);
 
+  /* A guess that failed its probe never proved its name. */
+  if (self->source == MS_DISCOVERY_SOURCE_GUESS && self->probe != NULL &&
+      !ms_check_result_get_ok (self->probe))
+    return FALSE;
+
   return self->trusted;
 }
 
