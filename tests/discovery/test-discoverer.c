@@ -658,6 +658,12 @@ test_provider_database (Fixture      *fixture,
                  MS_DISCOVERY_SOURCE_PROVIDER_DB);
   g_assert_cmpuint (ms_discovery_get_candidates (discovery, MS_DIRECTION_OUTGOING)->len, ==, 1);
 
+  /* The provider refuses normal passwords to mail programs: a rejected login says so. */
+  verify (fixture, discovery, "the-web-password", MS_VERIFY_FLAGS_NONE);
+  g_assert_cmpint (ms_check_result_get_diagnosis (
+                     ms_discovery_get_verify_result (discovery, MS_DIRECTION_INCOMING)),
+                   ==, MS_DIAGNOSIS_APP_PASSWORD_REQUIRED);
+
   hints = ms_discovery_get_hints (discovery, &n_hints);
   g_assert_cmpuint (n_hints, ==, 1);
   g_assert_cmpint (hints[0].kind, ==, MS_HINT_APP_PASSWORD);

@@ -97,6 +97,8 @@ void           _ms_discoverer_discover_start (MsDiscoverer       *self,
                                               GCancellable       *cancellable,
                                               GAsyncReadyCallback callback,
                                               gpointer            user_data);
+void           _ms_discoverer_explain_login (MsDiscovery   *discovery,
+                                             MsCheckResult *check);
 /* A login at @candidate gave @check (in the verification task @verify_task). */
 void           _ms_discoverer_process_login_result (GTask         *verify_task,
                                                     MsDirection    direction,

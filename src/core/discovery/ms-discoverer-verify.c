@@ -7,6 +7,7 @@
 
 #include "ms-discoverer.h"
 
+#include "ms-check-result-private.h"
 #include "ms-discoverer-private.h"
 #include "ms-enum-types.h"
 
@@ -131,6 +132,19 @@ _ms_discoverer_process_login_result (GTask         *task,
   verify_direction_done (task, direction, MS_VERIFY_OUTCOME_FAILED, candidate, check);
 }
 
+/* A provider known to refuse the account's normal password to mail programs: a rejected
+ * login there means "use an app password", which says what to do. */
+void
+_ms_discoverer_explain_login (MsDiscovery   *discovery,
+                              MsCheckResult *check)
+{
+  MsAutoconfig *provider = ms_discovery_get_provider (discovery);
+
+  if (provider != NULL && ms_autoconfig_get_app_password_required (provider) &&
+      ms_check_result_get_diagnosis (check) == MS_DIAGNOSIS_AUTH_FAILED)
+    _ms_check_result_set_diagnosis (check, MS_DIAGNOSIS_APP_PASSWORD_REQUIRED);
+}
+
 static void
 on_verified (GObject      *source,
              GAsyncResult *result,
@@ -141,9 +155,11 @@ on_verified (GObject      *source,
   g_autoptr (MsCandidate) candidate = data->candidate;
   MsDirection direction = data->direction;
   MsDiscoverer *self = g_task_get_source_object (task);
+  VerifyRun *run = g_task_get_task_data (task);
   g_autoptr (MsCheckResult) check = ms_prober_check_finish (MS_PROBER (source), result, NULL);
 
   g_free (data);
+  _ms_discoverer_explain_login (run->discovery, check);
   g_signal_emit (self, _ms_discoverer_signals[VERIFY_FINISHED], 0, candidate, check);
   _ms_discoverer_process_login_result (task, direction, candidate, check);
 }

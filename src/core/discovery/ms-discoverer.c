@@ -405,6 +405,7 @@ on_probed (GObject      *source,
       g_autoptr (GTask) waiter = g_steal_pointer (&run->login_waiter[direction]);
 
       run->login_pending[direction] = FALSE;
+      _ms_discoverer_explain_login (run->discovery, probe);
       g_set_object (&run->login_result[direction], probe);
       g_signal_emit (run->self, _ms_discoverer_signals[VERIFY_FINISHED], 0, data->candidate, probe);
       if (waiter != NULL)

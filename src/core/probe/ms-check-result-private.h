@@ -25,5 +25,7 @@ struct _MsCheckResult
 };
 
 MsCheckResult *_ms_check_result_new (MsServerConfig *server);
+void           _ms_check_result_set_diagnosis (MsCheckResult *self,
+                                               MsDiagnosis    diagnosis);
 
 G_END_DECLS

@@ -50,6 +50,16 @@ _ms_check_result_new (MsServerConfig *server)
   return self;
 }
 
+/* For what is known beyond the dialogue: a provider that needs app passwords. */
+void
+_ms_check_result_set_diagnosis (MsCheckResult *self,
+                                MsDiagnosis    diagnosis)
+{
+  g_return_if_fail (MS_IS_CHECK_RESULT (self));
+
+  self->diagnosis = diagnosis;
+}
+
 /**
  * ms_check_result_get_server:
  * @self: a result
