@@ -100,6 +100,10 @@ class Run:
             except ValueError:
                 pass
         world.wait_quiet()
+        # Invariant 5: the password appears in no output, whatever the outcome.
+        for name, text in (('stdout', self.stdout), ('stderr', self.stderr)):
+            if verify and password in text:
+                raise AssertionError(f'the password appears on {name}')
         self.dovecot = world.lines_since(mark, 'dovecot')
         self.postfix = world.lines_since(mark, 'postfix')
         self.web = [json.loads(line) for line in world.lines_since(mark, 'web')]
