@@ -832,7 +832,8 @@ ms_cli_discover (int    argc,
     return ms_cli_usage_error (command, _("--timeout: “%s” is not a number of seconds above 0"),
                                timeout_text);
   if (ispdb_url != NULL && !is_web_url (ispdb_url))
-    return ms_cli_usage_error (command, _("--ispdb-url: “%s” is not an http:// or https:// URL"),
+    return ms_cli_usage_error (command,
+                               _("--ispdb-url: “%s” is not an http:// or https:// URL"),
                                ispdb_url);
 
   discoverer = ms_discoverer_new ();

@@ -381,7 +381,8 @@ ms_cli_check_result_to_json (MsCheckResult *result,
   add_strv (builder, "capabilities", ms_check_result_get_capabilities (result));
   add_strv (builder, "auth_mechanisms", ms_check_result_get_auth_mechanisms (result));
   ms_cli_json_add_string_or_null (builder, "auth_used", ms_check_result_get_auth_used (result));
-  ms_cli_json_add_string_or_null (builder, "username_used", ms_check_result_get_username_used (result));
+  ms_cli_json_add_string_or_null (builder, "username_used",
+                                  ms_check_result_get_username_used (result));
 
   json_builder_set_member_name (builder, "tls");
   if (ms_check_result_get_tls_version (result) == NULL && certificate == NULL)

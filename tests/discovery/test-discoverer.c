@@ -638,7 +638,8 @@ test_provider_database (Fixture      *fixture,
 
   fixture->providers_dir = g_dir_make_tmp ("providers-XXXXXX", &error);
   g_assert_no_error (error);
-  xml = g_strdup_printf (site_provider, port (MS_TESTBED_IMAP_STARTTLS), port (MS_TESTBED_SMTP_TLS));
+  xml =
+      g_strdup_printf (site_provider, port (MS_TESTBED_IMAP_STARTTLS), port (MS_TESTBED_SMTP_TLS));
   file = g_build_filename (fixture->providers_dir, "site.xml", NULL);
   g_assert_true (g_file_set_contents (file, xml, -1, &error));
   dir = g_file_new_for_path (fixture->providers_dir);
@@ -691,6 +692,62 @@ test_nothing_found (Fixture      *fixture,
   g_assert_null (strstr (failure, "_submission"));
   for (guint i = 0; i < ms_discovery_get_lookups (discovery)->len; i++)
     g_assert_false (ms_lookup_get_ok (ms_discovery_get_lookups (discovery)->pdata[i]));
+}
+
+/* An internationalised domain is looked up in its ASCII (IDNA) form everywhere. */
+static void
+test_idn_domain (Fixture      *fixture,
+                 gconstpointer data)
+{
+  g_autoptr (MsDiscovery) discovery = NULL;
+
+  ms_test_resolver_add_srv (fixture->resolver, "_imaps._tcp.xn--bcher-kva.test", 0, 1,
+                            port (MS_TESTBED_IMAP_TLS), "localhost");
+  discovery = discover (fixture, "alice@bücher.test", NULL);
+
+  g_assert_cmpstr (ms_discovery_get_domain (discovery), ==, "xn--bcher-kva.test");
+  g_assert_cmpstr (ms_discovery_get_address (discovery), ==, "alice@xn--bcher-kva.test");
+  g_assert_nonnull (ms_discovery_get_chosen (discovery, MS_DIRECTION_INCOMING));
+  for (guint i = 0; i < ms_discovery_get_lookups (discovery)->len; i++)
+    g_assert_null (
+        strstr (ms_lookup_get_url_or_query (ms_discovery_get_lookups (discovery)->pdata[i]), "ü"));
+}
+
+/* The discovery's own time limit: what answered by then is all there is, and the lookups
+ * still waiting say they ran out of time. */
+static void
+test_time_limit (Fixture      *fixture,
+                 gconstpointer data)
+{
+  g_autoptr (BlackHole) hole = black_hole_new ();
+  g_autoptr (MsDiscovery) discovery = NULL;
+  gint64 elapsed_ms = 0;
+  gboolean saw_timed_out_lookup = FALSE;
+
+  ms_discoverer_set_timeout_ms (fixture->discoverer, 500);
+  ms_test_resolver_add_srv (fixture->resolver, "_imaps._tcp.example.test", 0, 1, hole->port,
+                            "blackhole.example.test");
+  ms_test_resolver_set_delay (fixture->resolver, "_submissions._tcp.example.test", 60000);
+
+  discovery = discover (fixture, "alice@example.test", &elapsed_ms);
+
+  g_assert_cmpint (elapsed_ms, <, 2000);
+  g_assert_null (ms_discovery_get_chosen (discovery, MS_DIRECTION_INCOMING));
+  g_assert_null (ms_discovery_get_chosen (discovery, MS_DIRECTION_OUTGOING));
+  g_assert_cmpint (ms_candidate_get_probe_state (
+                     ms_discovery_get_candidates (discovery, MS_DIRECTION_INCOMING)->pdata[0]),
+                   ==, MS_PROBE_STATE_ABANDONED);
+  for (guint i = 0; i < ms_discovery_get_lookups (discovery)->len; i++)
+    {
+      MsLookup *lookup = ms_discovery_get_lookups (discovery)->pdata[i];
+
+      if (ms_lookup_get_state (lookup) == MS_LOOKUP_STATE_ABANDONED)
+        {
+          saw_timed_out_lookup = TRUE;
+          g_assert_nonnull (strstr (ms_lookup_get_error (lookup), "time limit"));
+        }
+    }
+  g_assert_true (saw_timed_out_lookup);
 }
 
 /* The plain-http autoconfig is only asked when nothing trusted answered. */
@@ -804,6 +861,8 @@ main (int   argc,
   ADD ("/discoverer/nothing-found", test_nothing_found);
   ADD ("/discoverer/http/only-as-fallback", test_http_only_as_fallback);
   ADD ("/discoverer/cancel", test_cancel);
+  ADD ("/discoverer/time-limit", test_time_limit);
+  ADD ("/discoverer/idn-domain", test_idn_domain);
   ADD ("/discoverer/invalid-address", test_invalid_address);
 #undef ADD
 

@@ -105,9 +105,9 @@ verify_direction_done (GTask          *task,
  * out to be the wrong server. */
 void
 _ms_discoverer_process_login_result (GTask         *task,
-                      MsDirection    direction,
-                      MsCandidate   *candidate,
-                      MsCheckResult *check)
+                                     MsDirection    direction,
+                                     MsCandidate   *candidate,
+                                     MsCheckResult *check)
 {
   VerifyRun *run = g_task_get_task_data (task);
   MsDiagnosis diagnosis = ms_check_result_get_diagnosis (check);
@@ -194,7 +194,7 @@ verify_from (GTask      *task,
         }
 
       credentials = _ms_discoverer_credentials_for (ms_discovery_get_address (run->discovery),
-                                     run->credentials, candidate);
+                                                    run->credentials, candidate);
       g_signal_emit (self, _ms_discoverer_signals[VERIFY_STARTED], 0, candidate);
       data = g_new0 (VerifyData, 1);
       data->task = g_object_ref (task);
@@ -399,8 +399,8 @@ ms_discoverer_discover_and_verify_async (MsDiscoverer       *self,
   data->flags = flags;
   g_object_set_data_full (G_OBJECT (task), "ms-discover-verify", data, discover_verify_data_free);
 
-  _ms_discoverer_discover_start (self, address, credentials, flags, cancellable, on_discovered_for_verify,
-                  g_steal_pointer (&task));
+  _ms_discoverer_discover_start (self, address, credentials, flags, cancellable,
+                                 on_discovered_for_verify, g_steal_pointer (&task));
 }
 
 /**

@@ -423,8 +423,8 @@ on_probed (GObject      *source,
  * the prober retries the other form once if it is refused. */
 MsCredentials *
 _ms_discoverer_credentials_for (const char    *address,
-                 MsCredentials *base,
-                 MsCandidate   *candidate)
+                                MsCredentials *base,
+                                MsCandidate   *candidate)
 {
   const char *username = ms_server_config_get_username (ms_candidate_get_server (candidate));
 
@@ -474,8 +474,10 @@ add_candidate (GTask       *task,
       (ms_candidate_get_trusted (candidate) ||
        (run->verify_flags & MS_VERIFY_FLAGS_ACCEPT_UNTRUSTED) != 0))
     {
-      g_autoptr (MsCredentials) credentials = _ms_discoverer_credentials_for (run->context->address,
-                                                               run->credentials, candidate);
+      g_autoptr (MsCredentials) credentials = NULL;
+
+      credentials = _ms_discoverer_credentials_for (run->context->address, run->credentials,
+                                                    candidate);
 
       ms_prober_check_held_async (run->self->prober,
                                   ms_candidate_get_server (candidate),
@@ -603,7 +605,8 @@ on_lookup_done (GObject      *source,
       run->n_srv_lookups_running--;
       if (ms_lookup_get_service_absent (lookup))
         {
-          const MsSrvService *service = _ms_srv_service_for_query (ms_lookup_get_url_or_query (lookup));
+          const MsSrvService *service =
+              _ms_srv_service_for_query (ms_lookup_get_url_or_query (lookup));
 
           if (service != NULL)
             run->service_absent[service->protocol][service->security] = TRUE;
@@ -725,12 +728,12 @@ on_caller_cancelled (GCancellable *cancellable,
  */
 void
 _ms_discoverer_discover_start (MsDiscoverer       *self,
-                const char         *address,
-                MsCredentials      *credentials,
-                MsVerifyFlags       verify_flags,
-                GCancellable       *cancellable,
-                GAsyncReadyCallback callback,
-                gpointer            user_data)
+                               const char         *address,
+                               MsCredentials      *credentials,
+                               MsVerifyFlags       verify_flags,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
   g_autoptr (MsAddress) parsed = NULL;
@@ -836,7 +839,8 @@ ms_discoverer_discover_async (MsDiscoverer       *self,
                               GAsyncReadyCallback callback,
                               gpointer            user_data)
 {
-  _ms_discoverer_discover_start (self, address, NULL, MS_VERIFY_FLAGS_NONE, cancellable, callback, user_data);
+  _ms_discoverer_discover_start (self, address, NULL, MS_VERIFY_FLAGS_NONE, cancellable, callback,
+                                 user_data);
 }
 
 /**
@@ -969,6 +973,7 @@ ms_discoverer_class_init (MsDiscovererClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  GType type = G_TYPE_FROM_CLASS (klass);
 
   object_class->dispose = ms_discoverer_dispose;
   object_class->finalize = ms_discoverer_finalize;
@@ -1000,32 +1005,32 @@ ms_discoverer_class_init (MsDiscovererClass *klass)
    * MsDiscoverer::lookup-started:
    * @lookup: the lookup
    */
-  _ms_discoverer_signals[LOOKUP_STARTED] = g_signal_new ("lookup-started", G_TYPE_FROM_CLASS (klass),
-                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
-                                          MS_TYPE_LOOKUP);
-  _ms_discoverer_signals[LOOKUP_FINISHED] = g_signal_new ("lookup-finished", G_TYPE_FROM_CLASS (klass),
-                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                           1, MS_TYPE_LOOKUP);
-  _ms_discoverer_signals[PROBE_STARTED] = g_signal_new ("probe-started", G_TYPE_FROM_CLASS (klass),
-                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
-                                         MS_TYPE_CANDIDATE);
-  _ms_discoverer_signals[PROBE_FINISHED] = g_signal_new ("probe-finished", G_TYPE_FROM_CLASS (klass),
-                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
-                                          MS_TYPE_CANDIDATE);
+  _ms_discoverer_signals[LOOKUP_STARTED] =
+    g_signal_new ("lookup-started", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  MS_TYPE_LOOKUP);
+  _ms_discoverer_signals[LOOKUP_FINISHED] =
+    g_signal_new ("lookup-finished", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  MS_TYPE_LOOKUP);
+  _ms_discoverer_signals[PROBE_STARTED] =
+    g_signal_new ("probe-started", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  MS_TYPE_CANDIDATE);
+  _ms_discoverer_signals[PROBE_FINISHED] =
+    g_signal_new ("probe-finished", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  MS_TYPE_CANDIDATE);
   /**
    * MsDiscoverer::chosen:
    * @direction: an #MsDirection
    * @candidate: (nullable): the chosen candidate, %NULL when nothing usable was found
    */
-  _ms_discoverer_signals[CHOSEN] = g_signal_new ("chosen", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT,
-                                  MS_TYPE_CANDIDATE);
-  _ms_discoverer_signals[VERIFY_STARTED] = g_signal_new ("verify-started", G_TYPE_FROM_CLASS (klass),
-                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
-                                          MS_TYPE_CANDIDATE);
-  _ms_discoverer_signals[VERIFY_FINISHED] = g_signal_new ("verify-finished", G_TYPE_FROM_CLASS (klass),
-                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                           2, MS_TYPE_CANDIDATE, MS_TYPE_CHECK_RESULT);
+  _ms_discoverer_signals[CHOSEN] =
+    g_signal_new ("chosen", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_UINT, MS_TYPE_CANDIDATE);
+  _ms_discoverer_signals[VERIFY_STARTED] =
+    g_signal_new ("verify-started", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  MS_TYPE_CANDIDATE);
+  _ms_discoverer_signals[VERIFY_FINISHED] =
+    g_signal_new ("verify-finished", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  MS_TYPE_CANDIDATE, MS_TYPE_CHECK_RESULT);
 }
 
 static void

@@ -734,7 +734,8 @@ on_connected (GObject      *source,
       remote_text = g_inet_address_to_string (
         g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
     ms_transcript_add_note (ms_session_get_transcript (data->session), "connected to %s port %u",
-                            remote_text ? remote_text : "?", ms_server_config_get_port (data->server));
+                            remote_text ? remote_text : "?",
+                            ms_server_config_get_port (data->server));
   }
 
   if (ms_server_config_get_security (data->server) == MS_SECURITY_TLS)
