@@ -40,17 +40,6 @@ typedef struct
   GPtrArray     *early_logins;
 } DiscoverRun;
 
-static const char *
-enum_nick (GType type,
-           int   value)
-{
-  g_autoptr (GEnumClass) enum_class = g_type_class_ref (type);
-  GEnumValue *enum_value = g_enum_get_value (enum_class, value);
-
-  /* The nick lives in static type data, so it outlives the class reference. */
-  return enum_value != NULL ? enum_value->value_nick : "unknown";
-}
-
 static char *
 protocol_label (MsServerConfig *server)
 {
@@ -466,13 +455,7 @@ candidate_to_json (MsCandidate *candidate)
   MsCheckResult *probe = ms_candidate_get_probe (candidate);
 
   json_builder_begin_object (builder);
-  ms_cli_json_add_string_or_null (builder, "protocol",
-                                  ms_protocol_to_string (ms_server_config_get_protocol (server)));
-  ms_cli_json_add_string_or_null (builder, "host", ms_server_config_get_host (server));
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, ms_server_config_get_port (server));
-  ms_cli_json_add_string_or_null (builder, "security",
-                                  ms_security_to_string (ms_server_config_get_security (server)));
+  ms_cli_json_add_server (builder, server);
   ms_cli_json_add_string_or_null (builder, "username", ms_server_config_get_username (server));
   ms_cli_json_add_string_or_null (
       builder, "source", ms_discovery_source_to_string (ms_candidate_get_source (candidate)));
@@ -507,7 +490,7 @@ lookup_to_json (MsLookup *lookup)
   json_builder_set_member_name (builder, "elapsed_ms");
   json_builder_add_int_value (builder, ms_lookup_get_elapsed_ms (lookup));
   ms_cli_json_add_string_or_null (builder, "state",
-                                  enum_nick (MS_TYPE_LOOKUP_STATE, ms_lookup_get_state (lookup)));
+                                  ms_lookup_state_to_string (ms_lookup_get_state (lookup)));
   json_builder_set_member_name (builder, "service_absent");
   json_builder_add_boolean_value (builder, ms_lookup_get_service_absent (lookup));
   json_builder_end_object (builder);

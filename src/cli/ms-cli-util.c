@@ -336,6 +336,20 @@ ms_cli_json_add_string_or_null (JsonBuilder *builder,
     json_builder_add_null_value (builder);
 }
 
+/* The members naming a server in every JSON object: protocol, host, port, security. */
+void
+ms_cli_json_add_server (JsonBuilder    *builder,
+                        MsServerConfig *server)
+{
+  ms_cli_json_add_string_or_null (builder, "protocol",
+                                  ms_protocol_to_string (ms_server_config_get_protocol (server)));
+  ms_cli_json_add_string_or_null (builder, "host", ms_server_config_get_host (server));
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, ms_server_config_get_port (server));
+  ms_cli_json_add_string_or_null (builder, "security",
+                                  ms_security_to_string (ms_server_config_get_security (server)));
+}
+
 static void
 add_date (JsonBuilder *builder,
           const char  *member,
@@ -364,13 +378,7 @@ ms_cli_check_result_to_json (MsCheckResult *result,
                                              "logout_ms" };
 
   json_builder_begin_object (builder);
-  ms_cli_json_add_string_or_null (builder, "protocol",
-                                  ms_protocol_to_string (ms_server_config_get_protocol (server)));
-  ms_cli_json_add_string_or_null (builder, "host", ms_server_config_get_host (server));
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, ms_server_config_get_port (server));
-  ms_cli_json_add_string_or_null (builder, "security",
-                                  ms_security_to_string (ms_server_config_get_security (server)));
+  ms_cli_json_add_server (builder, server);
   json_builder_set_member_name (builder, "ok");
   json_builder_add_boolean_value (builder, ms_check_result_get_ok (result));
   ms_cli_json_add_string_or_null (builder, "diagnosis",

@@ -60,6 +60,8 @@ void        ms_cli_print_json (JsonNode *node);
 void        ms_cli_json_add_string_or_null (JsonBuilder *builder,
                                             const char  *member,
                                             const char  *value);
+void        ms_cli_json_add_server (JsonBuilder    *builder,
+                                    MsServerConfig *server);
 JsonNode   *ms_cli_account_to_json (MsAccount  *account,
                                     const char *path);
 char       *ms_cli_describe_server (MsServerConfig *server);

@@ -9,6 +9,7 @@
 
 #include "ms-discovery-private.h"
 #include "ms-enum-types.h"
+#include "ms-util-private.h"
 
 /**
  * MsCandidate:
@@ -38,11 +39,7 @@ G_DEFINE_FINAL_TYPE (MsCandidate, ms_candidate, G_TYPE_OBJECT)
 const char *
 ms_discovery_source_to_string (MsDiscoverySource source)
 {
-  GEnumClass *klass = g_type_class_ref (MS_TYPE_DISCOVERY_SOURCE);
-  GEnumValue *value = g_enum_get_value (klass, source);
-
-  g_type_class_unref (klass);
-  return value != NULL ? value->value_nick : NULL;
+  return _ms_enum_to_nick (MS_TYPE_DISCOVERY_SOURCE, source);
 }
 
 static void

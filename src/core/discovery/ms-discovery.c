@@ -9,6 +9,7 @@
 
 #include "ms-discovery-private.h"
 #include "ms-enum-types.h"
+#include "ms-util-private.h"
 
 /**
  * MsDiscovery:
@@ -35,33 +36,22 @@ struct _MsDiscovery
 
 G_DEFINE_FINAL_TYPE (MsDiscovery, ms_discovery, G_TYPE_OBJECT)
 
-static const char *
-enum_nick (GType type,
-           int   value)
-{
-  GEnumClass *klass = g_type_class_ref (type);
-  GEnumValue *enum_value = g_enum_get_value (klass, value);
-
-  g_type_class_unref (klass);
-  return enum_value != NULL ? enum_value->value_nick : NULL;
-}
-
 const char *
 ms_direction_to_string (MsDirection direction)
 {
-  return enum_nick (MS_TYPE_DIRECTION, direction);
+  return _ms_enum_to_nick (MS_TYPE_DIRECTION, direction);
 }
 
 const char *
 ms_verify_outcome_to_string (MsVerifyOutcome outcome)
 {
-  return enum_nick (MS_TYPE_VERIFY_OUTCOME, outcome);
+  return _ms_enum_to_nick (MS_TYPE_VERIFY_OUTCOME, outcome);
 }
 
 const char *
 ms_hint_kind_to_string (MsHintKind kind)
 {
-  return enum_nick (MS_TYPE_HINT_KIND, kind);
+  return _ms_enum_to_nick (MS_TYPE_HINT_KIND, kind);
 }
 
 static void

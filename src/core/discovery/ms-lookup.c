@@ -8,6 +8,7 @@
 #include "ms-lookup.h"
 
 #include "ms-discovery-private.h"
+#include "ms-enum-types.h"
 #include "ms-util-private.h"
 
 /**
@@ -34,6 +35,17 @@ struct _MsLookup
 };
 
 G_DEFINE_FINAL_TYPE (MsLookup, ms_lookup, G_TYPE_OBJECT)
+
+/**
+ * ms_lookup_state_to_string:
+ *
+ * Returns: `running`, `finished` or `abandoned`
+ */
+const char *
+ms_lookup_state_to_string (MsLookupState state)
+{
+  return _ms_enum_to_nick (MS_TYPE_LOOKUP_STATE, state);
+}
 
 static void
 ms_lookup_finalize (GObject *object)

@@ -22,6 +22,8 @@ typedef enum
   MS_LOOKUP_STATE_ABANDONED = 2,
 } MsLookupState;
 
+const char *ms_lookup_state_to_string (MsLookupState state);
+
 #define MS_TYPE_LOOKUP (ms_lookup_get_type ())
 
 G_DECLARE_FINAL_TYPE (MsLookup, ms_lookup, MS, LOOKUP, GObject)

@@ -43,17 +43,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static const char *
-enum_to_nick (GType type,
-              int   value)
-{
-  GEnumClass *klass = g_type_class_ref (type);
-  GEnumValue *enum_value = g_enum_get_value (klass, value);
-
-  g_type_class_unref (klass);
-  return enum_value != NULL ? enum_value->value_nick : NULL;
-}
-
 static gboolean
 enum_from_nick (GType       type,
                 const char *text,
@@ -73,7 +62,7 @@ enum_from_nick (GType       type,
 const char *
 ms_protocol_to_string (MsProtocol protocol)
 {
-  return enum_to_nick (MS_TYPE_PROTOCOL, protocol);
+  return _ms_enum_to_nick (MS_TYPE_PROTOCOL, protocol);
 }
 
 /**
@@ -110,7 +99,7 @@ ms_protocol_is_incoming (MsProtocol protocol)
 const char *
 ms_security_to_string (MsSecurity security)
 {
-  return enum_to_nick (MS_TYPE_SECURITY, security);
+  return _ms_enum_to_nick (MS_TYPE_SECURITY, security);
 }
 
 /**
@@ -169,7 +158,7 @@ ms_protocol_get_default_port (MsProtocol protocol,
 const char *
 ms_auth_mechanism_to_string (MsAuthMechanism mechanism)
 {
-  return enum_to_nick (MS_TYPE_AUTH_MECHANISM, mechanism);
+  return _ms_enum_to_nick (MS_TYPE_AUTH_MECHANISM, mechanism);
 }
 
 gboolean
