@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "mailsetup.h"
+#include "ms-check-result-private.h"
 #include "ms-discovery-private.h"
 
 /* The discovery ranking (DESIGN.md, Discovery), candidate against candidate. */
@@ -101,6 +102,26 @@ test_merge (void)
   g_assert_true (ms_candidate_get_trusted (http));
   g_assert_null (ms_candidate_get_untrusted_reason (http));
   g_assert_cmpint (ms_candidate_get_source (http), ==, MS_DISCOVERY_SOURCE_GUESS);
+}
+
+/* A guess is trusted only through its certificate: once its probe failed it is not. */
+static void
+test_failed_guess_untrusted (void)
+{
+  g_autoptr (MsCandidate) guess = candidate ("imap:tls:imap.example.net:993",
+                                             MS_DISCOVERY_SOURCE_GUESS, TRUE, 0);
+  g_autoptr (MsCandidate) srv = candidate ("imap:tls:in.example.net:993", MS_DISCOVERY_SOURCE_SRV,
+                                           TRUE, 0);
+  g_autoptr (MsCheckResult) failed = _ms_check_result_new (ms_candidate_get_server (guess));
+
+  _ms_check_result_set_diagnosis (failed, MS_DIAGNOSIS_CERTIFICATE_HOSTNAME_MISMATCH);
+  g_assert_true (ms_candidate_get_trusted (guess));
+  _ms_candidate_set_probe (guess, failed);
+  g_assert_false (ms_candidate_get_trusted (guess));
+
+  /* Other sources keep the trust of where they came from. */
+  _ms_candidate_set_probe (srv, failed);
+  g_assert_true (ms_candidate_get_trusted (srv));
 }
 
 /* Placeholders are expanded, plaintext and port 25 never become candidates. */
@@ -210,6 +231,7 @@ main (int   argc,
     }
   g_test_add_func ("/discovery/rank/source-order", test_rank_source_order);
   g_test_add_func ("/discovery/candidate/merge", test_merge);
+  g_test_add_func ("/discovery/candidate/failed-guess-untrusted", test_failed_guess_untrusted);
   g_test_add_func ("/discovery/candidate/from-autoconfig", test_from_autoconfig);
   g_test_add_func ("/discovery/provider-database", test_provider_database);
 
